@@ -1,0 +1,357 @@
+// Package chatops is the core of the rollout commands: the grammar shared by
+// Slack and PR comments, the policy (steps, gates, authorization) and the pure
+// application of a command to the flag state, run over a Store with the commit
+// protocol of DESIGN §6. It imports no SDK and no net/http.
+package chatops
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/releasebot/releasebot/internal/yamlstrict"
+)
+
+// Name identifies a command.
+type Name int
+
+// The commands. The zero Name is no command.
+const (
+	Canary Name = iota + 1
+	Rollback
+	Toggle
+	ABStatus
+	ReleaseStatus
+	Help
+)
+
+// Spec describes one command; the table of specs drives the parser, /help,
+// the README's command list and the Slack manifest.
+type Spec struct {
+	Name     Name
+	Word     string   // as typed, with the slash
+	Aliases  []string // other spellings accepted
+	Usage    string   // one line, the expected form
+	Summary  string
+	Mutating bool
+	Example  string
+}
+
+// Specs is the command table, in the order /help lists it.
+var Specs = []Spec{
+	{Name: Canary, Word: "/canary", Usage: "/canary <0-100>[%] [env] [--force]", Mutating: true, Example: "/canary 50",
+		Summary: "set the canary percentage; raising it runs the gates, a raise past a configured step needs --force; lowering is never gated"},
+	{Name: Rollback, Word: "/rollback", Usage: "/rollback [FLAG] [env]", Mutating: true, Example: "/rollback",
+		Summary: "instant and never gated: canary to 0 and every canary flag overridden off, or just FLAG overridden off"},
+	{Name: Toggle, Word: "/toggle", Usage: "/toggle <FLAG> on|off|default [env]", Mutating: true, Example: "/toggle FF_NEW_ONBOARDING on",
+		Summary: "set a flag's override, or clear it with default"},
+	{Name: ABStatus, Word: "/ab_status", Aliases: []string{"/ab-status", "/abstatus"}, Usage: "/ab_status [env] [user <id>]", Example: "/ab_status prod user 42",
+		Summary: "each flag's effective state, canary marking, override and last change; with a user, whether they are in the cohort"},
+	{Name: ReleaseStatus, Word: "/release", Usage: "/release status", Example: "/release status",
+		Summary: "where the release stands: version, checklist, canary, last audit"},
+	{Name: Help, Word: "/help", Usage: "/help [command]", Example: "/help canary",
+		Summary: "usage of every command"},
+}
+
+// SpecOf returns the spec of a command name.
+func SpecOf(n Name) Spec {
+	for _, s := range Specs {
+		if s.Name == n {
+			return s
+		}
+	}
+	return Spec{}
+}
+
+func (n Name) String() string {
+	if s := SpecOf(n); s.Word != "" {
+		return strings.TrimPrefix(s.Word, "/")
+	}
+	return "unknown"
+}
+
+// Mutating reports whether the command changes the flag state.
+func (n Name) Mutating() bool { return SpecOf(n).Mutating }
+
+// Value is what /toggle sets.
+type Value int
+
+// Toggle values.
+const (
+	ValueNone Value = iota
+	ValueOn
+	ValueOff
+	ValueDefault
+)
+
+func (v Value) String() string {
+	switch v {
+	case ValueOn:
+		return "on"
+	case ValueOff:
+		return "off"
+	case ValueDefault:
+		return "default"
+	}
+	return ""
+}
+
+// Command is one parsed command. Flag and Env are as typed; they are resolved
+// against the flag file when the command is applied.
+type Command struct {
+	Name    Name
+	Percent int    // /canary
+	Force   bool   // /canary --force
+	Flag    string // /toggle, /rollback FLAG
+	Value   Value  // /toggle
+	Env     string // "" means the configured default environment
+	User    string // /ab_status user <id>
+	Topic   string // /help <topic>
+	Text    string // the command as typed, trimmed
+}
+
+// ParseResult is what the parser makes of a text. Exactly one of Command and
+// Error is set, unless Ignore: the text holds no command at all.
+type ParseResult struct {
+	Command *Command
+	Error   string // one line: what was wrong and the expected form
+	Ignore  bool
+}
+
+// Parse reads one command, as Slack sends it joined ("/canary 50") or as one
+// line of a PR comment. It tolerates case, extra spaces, a detached "%" and
+// --force anywhere.
+func Parse(text string) ParseResult {
+	text = strings.TrimSpace(text)
+	fields := strings.Fields(text)
+	if len(fields) == 0 || !strings.HasPrefix(fields[0], "/") {
+		return ParseResult{Ignore: true}
+	}
+	word := strings.ToLower(fields[0])
+	spec, ok := lookup(word)
+	if !ok {
+		words := make([]string, 0, len(Specs))
+		for _, s := range Specs {
+			words = append(words, s.Word)
+		}
+		best, dist := yamlstrict.Closest(word, words)
+		if dist <= 2 {
+			return ParseResult{Error: fmt.Sprintf("unknown command %s; did you mean %s? usage: %s", fields[0], best, SpecOf(nameOf(best)).Usage)}
+		}
+		return ParseResult{Error: fmt.Sprintf("unknown command %s; commands are %s (try /help)", fields[0], strings.Join(words, ", "))}
+	}
+	cmd := &Command{Name: spec.Name, Text: strings.Join(fields, " ")}
+	args := fields[1:]
+	var err error
+	switch spec.Name {
+	case Canary:
+		err = parseCanary(cmd, args)
+	case Rollback:
+		err = parseRollback(cmd, args)
+	case Toggle:
+		err = parseToggle(cmd, args)
+	case ABStatus:
+		err = parseABStatus(cmd, args)
+	case ReleaseStatus:
+		if len(args) == 0 || (len(args) == 1 && strings.EqualFold(args[0], "status")) {
+			break
+		}
+		if len(args) == 1 && strings.EqualFold(args[0], "help") {
+			cmd.Name, cmd.Topic = Help, "release"
+			break
+		}
+		err = fmt.Errorf("unknown /release subcommand %q", strings.Join(args, " "))
+	case Help:
+		if len(args) > 1 {
+			err = fmt.Errorf("/help takes at most one command name")
+		} else if len(args) == 1 {
+			topic := "/" + strings.TrimPrefix(strings.ToLower(args[0]), "/")
+			s, ok := lookup(topic)
+			if !ok {
+				err = fmt.Errorf("no command %s", topic)
+			} else {
+				cmd.Topic = strings.TrimPrefix(s.Word, "/")
+			}
+		}
+	}
+	if err != nil {
+		return ParseResult{Error: fmt.Sprintf("%v; usage: %s", err, spec.Usage)}
+	}
+	return ParseResult{Command: cmd}
+}
+
+// ParseComment finds the command in a PR comment: the first line that starts
+// with a command word. Lines inside code fences or block quotes are not
+// commands. A comment without one is ignored, and so is a line such as
+// "/metrics looks fine" whose first word is not close to a command.
+func ParseComment(body string) ParseResult {
+	inFence := false
+	for _, line := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			inFence = !inFence
+			continue
+		}
+		if inFence || !strings.HasPrefix(t, "/") {
+			continue
+		}
+		word := strings.ToLower(strings.Fields(t)[0])
+		if _, ok := lookup(word); ok {
+			return Parse(t)
+		}
+		for _, s := range Specs {
+			if yamlstrict.Levenshtein(word, s.Word) <= 2 {
+				return Parse(t)
+			}
+		}
+	}
+	return ParseResult{Ignore: true}
+}
+
+func lookup(word string) (Spec, bool) {
+	for _, s := range Specs {
+		if word == s.Word {
+			return s, true
+		}
+		for _, a := range s.Aliases {
+			if word == a {
+				return s, true
+			}
+		}
+	}
+	return Spec{}, false
+}
+
+func nameOf(word string) Name {
+	s, _ := lookup(word)
+	return s.Name
+}
+
+// takeForce removes --force (or -f) wherever it stands.
+func takeForce(args []string) ([]string, bool) {
+	out := args[:0:0]
+	force := false
+	for _, a := range args {
+		switch strings.ToLower(a) {
+		case "--force", "-f", "—force": // a phone's autocorrect turns -- into an em dash
+			force = true
+		default:
+			out = append(out, a)
+		}
+	}
+	return out, force
+}
+
+func parseCanary(cmd *Command, args []string) error {
+	args, cmd.Force = takeForce(args)
+	if len(args) == 0 {
+		return fmt.Errorf("missing the percentage")
+	}
+	num := strings.TrimSuffix(args[0], "%")
+	args = args[1:]
+	if len(args) > 0 && args[0] == "%" {
+		args = args[1:]
+	}
+	p, err := strconv.Atoi(num)
+	if err != nil {
+		return fmt.Errorf("%q is not a percentage", num)
+	}
+	if p < 0 || p > 100 {
+		return fmt.Errorf("canary percentage must be 0 to 100, got %d", p)
+	}
+	cmd.Percent = p
+	if len(args) > 1 {
+		return fmt.Errorf("unexpected %q", strings.Join(args[1:], " "))
+	}
+	if len(args) == 1 {
+		cmd.Env = args[0]
+	}
+	return nil
+}
+
+func parseRollback(cmd *Command, args []string) error {
+	args, force := takeForce(args)
+	_ = force // rollback is never gated; --force is accepted and changes nothing
+	switch len(args) {
+	case 0:
+	case 1:
+		// A flag or an environment: resolved against the flag file.
+		cmd.Flag = args[0]
+	case 2:
+		cmd.Flag, cmd.Env = args[0], args[1]
+	default:
+		return fmt.Errorf("unexpected %q", strings.Join(args[2:], " "))
+	}
+	return checkPlaceholder(cmd.Flag)
+}
+
+func parseToggle(cmd *Command, args []string) error {
+	args, _ = takeForce(args)
+	if len(args) < 2 {
+		if len(args) == 1 {
+			if err := checkPlaceholder(args[0]); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("missing the flag or its value")
+	}
+	if len(args) > 3 {
+		return fmt.Errorf("unexpected %q", strings.Join(args[3:], " "))
+	}
+	cmd.Flag = args[0]
+	if err := checkPlaceholder(cmd.Flag); err != nil {
+		return err
+	}
+	switch strings.ToLower(args[1]) {
+	case "on", "true", "enable", "enabled":
+		cmd.Value = ValueOn
+	case "off", "false", "disable", "disabled":
+		cmd.Value = ValueOff
+	case "default", "clear", "reset":
+		cmd.Value = ValueDefault
+	default:
+		return fmt.Errorf("%q is not on, off or default", args[1])
+	}
+	if len(args) == 3 {
+		cmd.Env = args[2]
+	}
+	return nil
+}
+
+func parseABStatus(cmd *Command, args []string) error {
+	for len(args) > 0 {
+		if strings.EqualFold(args[0], "user") {
+			if len(args) < 2 {
+				return fmt.Errorf("user needs an id")
+			}
+			cmd.User, args = args[1], args[2:]
+			continue
+		}
+		if cmd.Env != "" {
+			return fmt.Errorf("unexpected %q", args[0])
+		}
+		cmd.Env, args = args[0], args[1:]
+	}
+	return nil
+}
+
+// checkPlaceholder catches a runbook example copied as is.
+func checkPlaceholder(flag string) error {
+	if strings.HasPrefix(flag, "<") && strings.HasSuffix(flag, ">") {
+		return fmt.Errorf("%s is a placeholder: name the flag, e.g. FF_NEW_ONBOARDING", flag)
+	}
+	return nil
+}
+
+// HelpText is /help's reply, generated from the command table.
+func HelpText(topic string) string {
+	var b strings.Builder
+	for _, s := range Specs {
+		if topic != "" && strings.TrimPrefix(s.Word, "/") != topic {
+			continue
+		}
+		fmt.Fprintf(&b, "%s\n    %s (e.g. %s)\n", s.Usage, s.Summary, s.Example)
+	}
+	b.WriteString("env defaults to the configured default environment; mutating commands need authorization.\n")
+	return b.String()
+}

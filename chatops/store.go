@@ -1,0 +1,94 @@
+package chatops
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is where the flag file and its renders live: the repository. The core
+// runs the commit protocol of DESIGN §6 over it (find the request id, read,
+// apply, commit with compare-and-swap, re-apply on a lost race), so every
+// implementation — a local clone, GitHub's Git Data API — behaves the same.
+type Store interface {
+	// Read returns the tip of the flag branch and the flag file's content
+	// there. A missing flag file is ErrNoFlagFile; local edits that a commit
+	// would overwrite are ErrDirty.
+	Read(ctx context.Context) (Snapshot, error)
+
+	// FindRequest looks for a commit carrying the trailer
+	// "Releasebot-Request: id" among the recent commits of the flag branch.
+	// It returns found=false, no error, when there is none.
+	FindRequest(ctx context.Context, id string) (c CommitInfo, found bool, err error)
+
+	// Commit writes files (path → content) as one commit on top of base with
+	// message, and moves the flag branch from base to it. If the branch no
+	// longer points at base, nothing moves and the error is ErrConflict.
+	Commit(ctx context.Context, base string, files map[string][]byte, message string) (sha string, err error)
+
+	// History returns up to limit recent commits of the flag branch that
+	// touched path, newest first.
+	History(ctx context.Context, path string, limit int) ([]CommitInfo, error)
+}
+
+// Locker is implemented by stores whose commits must be serialised locally,
+// such as a shared work tree. The core holds the lock around one attempt.
+type Locker interface {
+	Lock(ctx context.Context) (unlock func(), err error)
+}
+
+// Snapshot is the flag branch at one commit.
+type Snapshot struct {
+	Rev   string // commit id of the tip that was read
+	Flags []byte // the flag file's content at Rev
+}
+
+// CommitInfo is one commit as /ab_status and idempotency need it.
+type CommitInfo struct {
+	SHA     string
+	Message string
+	Author  string
+	When    time.Time
+}
+
+// Errors a Store returns; wrap them with %w and context.
+var (
+	ErrConflict   = errors.New("the flag branch moved")
+	ErrNoFlagFile = errors.New("no flag file")
+	ErrDirty      = errors.New("uncommitted changes")
+)
+
+// Gate decides whether the canary may be raised in an environment. It is
+// called only for raises without --force; lowering and rollback never call
+// it. A refusal is a *GateError with the failing check's reason.
+type Gate interface {
+	Check(ctx context.Context, req GateRequest) error
+}
+
+// GateRequest describes the raise being asked for.
+type GateRequest struct {
+	Environment string
+	From, To    int
+}
+
+// GateError is a gate's refusal: which check failed and why, in a form the
+// user reads ("health: https://… answered 503").
+type GateError struct {
+	Check  string
+	Reason string
+}
+
+func (e *GateError) Error() string { return e.Check + ": " + e.Reason }
+
+// Authorizer decides whether an actor may run a mutating command. A refusal
+// is an error whose text tells the user what they lack.
+type Authorizer interface {
+	Authorize(ctx context.Context, who Actor, cmd Command) error
+}
+
+// Actor is who asked, and through which channel.
+type Actor struct {
+	Name string // shown in Requested-by: a Slack user name, a GitHub login
+	ID   string // the channel's stable id (Slack user id, GitHub login)
+	Via  string // "slack", "github" or "cli"
+}

@@ -1,0 +1,133 @@
+// Command releasebot runs a team's go-live runbook: release notes and the
+// release PR, the self-audit, and the rollout commands that commit the flag
+// configuration. See README.md and DESIGN.md for the contract.
+//
+// This package is the only place where concrete adapters are built and wired.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every subcommand. `releasebot cmd` documents its own
+// meaning of 1, 2 and 3 in its help.
+const (
+	exitOK      = 0
+	exitRefused = 1 // a check failed, or policy, a gate or authorization refused
+	exitBadUse  = 2 // bad input: the command line, the configuration or a file in the repo
+	exitRemote  = 3 // a remote service failed
+)
+
+// exitError carries an exit code and a message for the user. The message is
+// printed as is: it must already say what to do.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func fail(code int, format string, args ...any) error {
+	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// env is what a command may read of its surroundings; tests replace it.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// version and commit are set at build time with -ldflags.
+}
+
+var (
+	version = "dev"
+	commit  = "none"
+)
+
+// globals are the flags every command takes.
+type globals struct {
+	repo   string
+	config string
+}
+
+func newRoot(e *env) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "releasebot",
+		Short: "Run a team's go-live runbook: release notes, self-audit, canary and rollback commands",
+		Long: `releasebot turns a team's go-live runbook into software: release notes and
+the release PR on push, a self-audit, and /canary, /rollback, /toggle and
+/ab_status commands that commit the flag configuration to the repository.
+
+Exit codes: 0 done (or nothing to do), 1 refused or a check failed,
+2 bad input (command line, configuration, a file in the repository),
+3 a remote service failed.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the repository's local clone")
+	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file (default .github/releasebot.yml in the repository)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fail(exitBadUse, "%v; see '%s --help'", err, c.CommandPath())
+	})
+	for _, add := range subcommands {
+		root.AddCommand(add(e, g))
+	}
+	return root
+}
+
+// subcommands is filled by each command's file in its init, so that the
+// files stay independent of each other.
+var subcommands []func(*env, *globals) *cobra.Command
+
+func register(f func(*env, *globals) *cobra.Command) { subcommands = append(subcommands, f) }
+
+func init() {
+	register(func(e *env, g *globals) *cobra.Command {
+		return &cobra.Command{
+			Use:   "version",
+			Short: "Print the version and commit",
+			Args:  cobra.NoArgs,
+			RunE: func(c *cobra.Command, _ []string) error {
+				fmt.Fprintf(c.OutOrStdout(), "releasebot %s (commit %s)\n", version, commit)
+				return nil
+			},
+		}
+	})
+}
+
+// run executes the command line and returns the process exit code.
+func run(ctx context.Context, args []string, e *env) int {
+	root := newRoot(e)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(e.stderr, "releasebot: "+ee.msg)
+		}
+		return ee.code
+	}
+	// Cobra's own errors (unknown command, wrong argument count) are usage.
+	fmt.Fprintf(e.stderr, "releasebot: %v; see 'releasebot --help'\n", err)
+	return exitBadUse
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}

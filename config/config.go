@@ -1,0 +1,366 @@
+// Package config loads .github/releasebot.yml: every key optional, defaults as
+// in DESIGN §4, unknown keys and wrong types reported with their path and line.
+// Values written as ${VAR} are kept as templates and expanded only at use, so a
+// secret never sits in a Config that might be printed.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/releasebot/releasebot/internal/yamlstrict"
+)
+
+// DefaultPath is where the configuration lives in a repository.
+const DefaultPath = ".github/releasebot.yml"
+
+// Config is the whole configuration. The zero value is not useful; use
+// Default, Load or Parse.
+type Config struct {
+	// Branch is the release branch and the flag branch. Empty means the
+	// repository's default branch.
+	Branch             string                  `yaml:"branch"`
+	TagPrefix          string                  `yaml:"tag_prefix"`
+	FlagsFile          string                  `yaml:"flags_file"`
+	Runbook            string                  `yaml:"runbook"`
+	DefaultEnvironment string                  `yaml:"default_environment"`
+	Environments       map[string]*Environment `yaml:"environments"`
+	Canary             Canary                  `yaml:"canary"`
+	Audit              Audit                   `yaml:"audit"`
+	Render             []Render                `yaml:"render"`
+	Slack              Slack                   `yaml:"slack"`
+	Authorization      Authorization           `yaml:"authorization"`
+	Sentry             Sentry                  `yaml:"sentry"`
+	Notes              Notes                   `yaml:"notes"`
+
+	// Source names where the configuration came from ("built-in defaults",
+	// a path, or owner/repo@ref:path), for error messages.
+	Source string `yaml:"-"`
+}
+
+// Environment is where a deployment runs: its probes and Sentry names.
+type Environment struct {
+	HealthURL         string              `yaml:"health_url"`
+	MetricsURL        string              `yaml:"metrics_url"`
+	Headers           map[string]Template `yaml:"headers"`
+	SentryEnvironment string              `yaml:"sentry_environment"`
+	ReleaseSuffix     string              `yaml:"release_suffix"`
+}
+
+// Canary holds the rollout steps and the gates a raise must pass.
+type Canary struct {
+	Steps []int `yaml:"steps"`
+	Gates Gates `yaml:"gates"`
+}
+
+// Gates are the checks run before the canary is raised.
+type Gates struct {
+	Health          *bool             `yaml:"health"`
+	MaxSentryIssues *int              `yaml:"max_sentry_issues"`
+	Metrics         []MetricThreshold `yaml:"metrics"`
+}
+
+// MetricSelector picks samples of one metric family; match values are
+// anchored regular expressions over label values.
+type MetricSelector struct {
+	Name  string            `yaml:"name"`
+	Match map[string]string `yaml:"match"`
+}
+
+// MetricThreshold fails when the sum of the selected samples (or their ratio
+// over Over) is above Max.
+type MetricThreshold struct {
+	Name  string            `yaml:"name"`
+	Match map[string]string `yaml:"match"`
+	Over  *MetricSelector   `yaml:"over"`
+	Max   float64           `yaml:"max"`
+}
+
+// Audit configures the self-audit.
+type Audit struct {
+	Metrics []MetricThreshold `yaml:"metrics"`
+}
+
+// Render is one file written beside the flag file in every flag commit.
+type Render struct {
+	Environment string `yaml:"environment"`
+	Format      string `yaml:"format"`
+	Path        string `yaml:"path"`
+}
+
+// Slack configures where messages go.
+type Slack struct {
+	Channel string `yaml:"channel"`
+}
+
+// Authorization says who may run mutating commands.
+type Authorization struct {
+	Slack  SlackAuthorization  `yaml:"slack"`
+	GitHub GitHubAuthorization `yaml:"github"`
+}
+
+// SlackAuthorization lists Slack user and user-group ids allowed to mutate.
+// Both empty means any member of the workspace who can see the command.
+type SlackAuthorization struct {
+	Users      []string `yaml:"users"`
+	Usergroups []string `yaml:"usergroups"`
+}
+
+// GitHubAuthorization is the least repository permission a commenter needs.
+type GitHubAuthorization struct {
+	MinPermission string `yaml:"min_permission"`
+}
+
+// Sentry names the Sentry organization and project of the product.
+type Sentry struct {
+	Org     string `yaml:"org"`
+	Project string `yaml:"project"`
+}
+
+// Notes configures the release notes.
+type Notes struct {
+	Categories   []Category `yaml:"categories"`
+	ExcludeTypes []string   `yaml:"exclude_types"`
+}
+
+// Category is one section of the release notes.
+type Category struct {
+	Title  string   `yaml:"title"`
+	Types  []string `yaml:"types"`
+	Labels []string `yaml:"labels"`
+}
+
+// Formats are the render formats.
+var Formats = []string{"dotenv", "flagd", "json"}
+
+// Permissions are GitHub's repository permission levels, weakest first.
+var Permissions = []string{"read", "triage", "write", "maintain", "admin"}
+
+// Default returns the built-in configuration: DESIGN §4's defaults. Site
+// specific values (environments, render targets, Slack, Sentry, audit
+// metrics) are empty: a check whose service is not configured is skipped.
+func Default() *Config {
+	health := true
+	maxIssues := 0
+	return &Config{
+		TagPrefix:          "v",
+		FlagsFile:          ".release/flags.yaml",
+		Runbook:            "RUNBOOK.md",
+		DefaultEnvironment: "prod",
+		Canary: Canary{
+			Steps: []int{10, 50, 100},
+			Gates: Gates{Health: &health, MaxSentryIssues: &maxIssues},
+		},
+		Authorization: Authorization{GitHub: GitHubAuthorization{MinPermission: "write"}},
+		Notes: Notes{
+			Categories: []Category{
+				{Title: "Features", Types: []string{"feat"}, Labels: []string{"feature", "enhancement"}},
+				{Title: "Bug fixes", Types: []string{"fix"}, Labels: []string{"bug"}},
+				{Title: "Performance", Types: []string{"perf"}},
+			},
+			ExcludeTypes: []string{"chore", "ci", "docs", "style", "test", "build"},
+		},
+		Source: "built-in defaults",
+	}
+}
+
+// Load reads the configuration of the repository in dir. An empty file means
+// DefaultPath inside dir; a missing default file yields Default(). A file named
+// explicitly must exist.
+func Load(dir, file string) (*Config, error) {
+	explicit := file != ""
+	if !explicit {
+		file = DefaultPath
+	}
+	path := file
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, file)
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return Default(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("could not read the configuration %s: %w", file, err)
+	}
+	return Parse(file, data)
+}
+
+// Parse decodes a configuration file's content over the defaults. source names
+// the file in errors.
+func Parse(source string, data []byte) (*Config, error) {
+	c := Default()
+	// Lists given in the file replace the defaults rather than merging.
+	if _, err := yamlstrict.Unmarshal(source, data, c); err != nil {
+		return nil, err
+	}
+	c.Source = source
+	return c, nil
+}
+
+var (
+	envNameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	templateRe = regexp.MustCompile(`\$\{([^}]*)\}`)
+	varNameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// CheckYAML validates cross-field rules once the file is decoded.
+func (c *Config) CheckYAML() error {
+	if c.TagPrefix != "" && strings.ContainsAny(c.TagPrefix, " ~^:?*[\\") {
+		return &yamlstrict.FieldError{Key: "tag_prefix", Msg: fmt.Sprintf("%q cannot be part of a git tag name", c.TagPrefix)}
+	}
+	for _, k := range []struct{ key, val string }{{"flags_file", c.FlagsFile}, {"runbook", c.Runbook}} {
+		if k.val == "" {
+			return &yamlstrict.FieldError{Key: k.key, Msg: "must not be empty"}
+		}
+		if err := checkRepoPath(k.val); err != nil {
+			return &yamlstrict.FieldError{Key: k.key, Msg: err.Error()}
+		}
+	}
+	if !envNameRe.MatchString(c.DefaultEnvironment) {
+		return &yamlstrict.FieldError{Key: "default_environment", Msg: fmt.Sprintf("%q is not an environment name (letters, digits, - and _)", c.DefaultEnvironment)}
+	}
+	for name := range c.Environments {
+		if !envNameRe.MatchString(name) {
+			return &yamlstrict.FieldError{Key: "environments", Msg: fmt.Sprintf("%q is not an environment name (letters, digits, - and _)", name)}
+		}
+	}
+	return nil
+}
+
+func checkRepoPath(p string) error {
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") {
+		return fmt.Errorf("%q must be a path inside the repository, not absolute", p)
+	}
+	clean := filepath.ToSlash(filepath.Clean(p))
+	if clean == ".." || strings.HasPrefix(clean, "../") || clean == "." {
+		return fmt.Errorf("%q must be a file inside the repository", p)
+	}
+	if clean == ".git" || strings.HasPrefix(clean, ".git/") {
+		return fmt.Errorf("%q is inside .git", p)
+	}
+	return nil
+}
+
+// CheckYAML validates the canary steps.
+func (c *Canary) CheckYAML() error {
+	prev := 0
+	for i, s := range c.Steps {
+		if s < 1 || s > 100 {
+			return &yamlstrict.FieldError{Key: "steps", Msg: fmt.Sprintf("step %d is %d; steps are percentages from 1 to 100", i+1, s)}
+		}
+		if s <= prev {
+			return &yamlstrict.FieldError{Key: "steps", Msg: fmt.Sprintf("steps must rise: %d comes after %d", s, prev)}
+		}
+		prev = s
+	}
+	return nil
+}
+
+// CheckYAML validates a gate configuration.
+func (g *Gates) CheckYAML() error {
+	if g.MaxSentryIssues != nil && *g.MaxSentryIssues < 0 {
+		return &yamlstrict.FieldError{Key: "max_sentry_issues", Msg: "must be 0 or more"}
+	}
+	return nil
+}
+
+// CheckYAML validates a metric threshold.
+func (m *MetricThreshold) CheckYAML() error {
+	if m.Name == "" {
+		return &yamlstrict.FieldError{Key: "name", Msg: "a metric threshold needs the metric's name"}
+	}
+	if err := checkMatch(m.Match); err != nil {
+		return &yamlstrict.FieldError{Key: "match", Msg: err.Error()}
+	}
+	if m.Over != nil {
+		if m.Over.Name == "" {
+			return &yamlstrict.FieldError{Key: "over", Msg: "the denominator needs a metric name"}
+		}
+		if err := checkMatch(m.Over.Match); err != nil {
+			return &yamlstrict.FieldError{Key: "over", Msg: err.Error()}
+		}
+	}
+	return nil
+}
+
+func checkMatch(m map[string]string) error {
+	for label, re := range m {
+		if _, err := regexp.Compile("^(?:" + re + ")$"); err != nil {
+			return fmt.Errorf("label %s: %q is not a regular expression: %v", label, re, err)
+		}
+	}
+	return nil
+}
+
+// CheckYAML validates a render target.
+func (r *Render) CheckYAML() error {
+	if r.Environment == "" {
+		return &yamlstrict.FieldError{Key: "environment", Msg: "a render target needs the environment it renders"}
+	}
+	if !slices.Contains(Formats, r.Format) {
+		return &yamlstrict.FieldError{Key: "format", Msg: fmt.Sprintf("%q is not a format; use one of %s", r.Format, strings.Join(Formats, ", "))}
+	}
+	if r.Path == "" {
+		return &yamlstrict.FieldError{Key: "path", Msg: "a render target needs a path"}
+	}
+	if err := checkRepoPath(r.Path); err != nil {
+		return &yamlstrict.FieldError{Key: "path", Msg: err.Error()}
+	}
+	return nil
+}
+
+// CheckYAML validates the GitHub permission.
+func (g *GitHubAuthorization) CheckYAML() error {
+	if !slices.Contains(Permissions, g.MinPermission) {
+		return &yamlstrict.FieldError{Key: "min_permission", Msg: fmt.Sprintf("%q is not a permission; use one of %s", g.MinPermission, strings.Join(Permissions, ", "))}
+	}
+	return nil
+}
+
+// CheckYAML validates a notes category.
+func (c *Category) CheckYAML() error {
+	if c.Title == "" {
+		return &yamlstrict.FieldError{Key: "title", Msg: "a category needs a title"}
+	}
+	if len(c.Types) == 0 && len(c.Labels) == 0 {
+		return &yamlstrict.FieldError{Key: "types", Msg: "a category needs commit types, labels, or both"}
+	}
+	return nil
+}
+
+// Environment returns the named environment's settings, or an empty one.
+func (c *Config) Environment(name string) *Environment {
+	if e := c.Environments[name]; e != nil {
+		return e
+	}
+	return &Environment{}
+}
+
+// RendersFor returns the render targets of one environment.
+func (c *Config) RendersFor(env string) []Render {
+	var out []Render
+	for _, r := range c.Render {
+		if r.Environment == env {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// StepAfter returns the first configured canary step above percent, or 0 when
+// there is none.
+func (c *Config) StepAfter(percent int) int {
+	for _, s := range c.Canary.Steps {
+		if s > percent {
+			return s
+		}
+	}
+	return 0
+}
