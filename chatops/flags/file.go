@@ -1,0 +1,387 @@
+// Package flags owns the flag file (.release/flags.yaml): loading it with
+// line-numbered errors, saving it with comments and key order kept so that a
+// change is a one-line diff, describing changes in words, evaluating flags for
+// a user with flagd's cohort arithmetic, and rendering dotenv, flagd and JSON.
+package flags
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/releasebot/releasebot/internal/yamlstrict"
+)
+
+// File is the flag state of every environment, in file order. It keeps the
+// parsed YAML so that Marshal changes only what changed.
+type File struct {
+	Environments []*Environment
+	doc          *yaml.Node
+}
+
+// Environment is one environment's canary and flags.
+type Environment struct {
+	Name          string
+	CanaryPercent int
+	// Cohort is the bucketing seed; empty means the environment's name.
+	Cohort string
+	Flags  []*Flag
+}
+
+// Flag is one feature flag in one environment.
+type Flag struct {
+	Name     string
+	Default  bool  // on or off when neither override nor canary applies
+	Canary   bool  // on for users in the canary cohort
+	Override *bool // when set, the value for everyone
+}
+
+var (
+	flagNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	envNameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+)
+
+// Parse reads a flag file. name is used in errors (the file's path). Unknown
+// keys, wrong types, a percentage outside 0–100, a flag without a default and
+// duplicate names are errors carrying the line.
+func Parse(name string, data []byte) (*File, error) {
+	doc, err := yamlstrict.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		return nil, &yamlstrict.Error{File: name, Msg: "the flag file is empty; it needs an environments: mapping"}
+	}
+	d := &yamlstrict.Decoder{File: name}
+	root := doc.Content[0]
+	pairs, err := d.Pairs(root, "")
+	if err != nil {
+		return nil, err
+	}
+	f := &File{doc: doc}
+	found := false
+	for _, p := range pairs {
+		if p[0].Value != "environments" {
+			return nil, d.Errorf(p[0], p[0].Value, "unknown key (the flag file has one top-level key: environments)")
+		}
+		found = true
+		envs, err := d.Pairs(p[1], "environments")
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range envs {
+			env, err := parseEnvironment(d, ep[0], ep[1])
+			if err != nil {
+				return nil, err
+			}
+			f.Environments = append(f.Environments, env)
+		}
+	}
+	if !found || len(f.Environments) == 0 {
+		return nil, d.Errorf(root, "environments", "no environments; add at least one, e.g. prod")
+	}
+	return f, nil
+}
+
+func parseEnvironment(d *yamlstrict.Decoder, key, val *yaml.Node) (*Environment, error) {
+	path := "environments." + key.Value
+	if !envNameRe.MatchString(key.Value) {
+		return nil, d.Errorf(key, path, "%q is not an environment name (letters, digits, - and _)", key.Value)
+	}
+	env := &Environment{Name: key.Value}
+	pairs, err := d.Pairs(val, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pairs {
+		k, v := p[0], p[1]
+		kp := path + "." + k.Value
+		switch k.Value {
+		case "canary_percent":
+			if err := d.Decode(v, kp, &env.CanaryPercent); err != nil {
+				return nil, err
+			}
+			if env.CanaryPercent < 0 || env.CanaryPercent > 100 {
+				return nil, d.Errorf(v, kp, "must be 0 to 100, got %d", env.CanaryPercent)
+			}
+		case "cohort":
+			if err := d.Decode(v, kp, &env.Cohort); err != nil {
+				return nil, err
+			}
+		case "flags":
+			flags, err := d.Pairs(v, kp)
+			if err != nil {
+				return nil, err
+			}
+			for _, fp := range flags {
+				fl, err := parseFlag(d, kp, fp[0], fp[1])
+				if err != nil {
+					return nil, err
+				}
+				env.Flags = append(env.Flags, fl)
+			}
+		default:
+			return nil, d.Errorf(k, kp, "unknown key (an environment has canary_percent, cohort and flags)")
+		}
+	}
+	return env, nil
+}
+
+func parseFlag(d *yamlstrict.Decoder, parent string, key, val *yaml.Node) (*Flag, error) {
+	path := parent + "." + key.Value
+	if !flagNameRe.MatchString(key.Value) {
+		return nil, d.Errorf(key, path, "%q is not a flag name (letters, digits and _, not starting with a digit)", key.Value)
+	}
+	fl := &Flag{Name: key.Value}
+	pairs, err := d.Pairs(val, path)
+	if err != nil {
+		return nil, err
+	}
+	hasDefault := false
+	for _, p := range pairs {
+		k, v := p[0], p[1]
+		kp := path + "." + k.Value
+		switch k.Value {
+		case "default":
+			b, err := onOff(d, v, kp, false)
+			if err != nil {
+				return nil, err
+			}
+			fl.Default, hasDefault = *b, true
+		case "canary":
+			if err := d.Decode(v, kp, &fl.Canary); err != nil {
+				return nil, err
+			}
+		case "override":
+			b, err := onOff(d, v, kp, true)
+			if err != nil {
+				return nil, err
+			}
+			fl.Override = b
+		default:
+			return nil, d.Errorf(k, kp, "unknown key (a flag has default, canary and override)")
+		}
+	}
+	if !hasDefault {
+		return nil, d.Errorf(key, path, "missing default: write {default: off} or {default: on}")
+	}
+	return fl, nil
+}
+
+// onOff reads on/off (or true/false). With nullable, an empty value or
+// "none" means no value.
+func onOff(d *yamlstrict.Decoder, n *yaml.Node, path string, nullable bool) (*bool, error) {
+	if n.Kind == yaml.ScalarNode {
+		switch n.Value {
+		case "on", "true", "On", "ON", "True", "TRUE":
+			t := true
+			return &t, nil
+		case "off", "false", "Off", "OFF", "False", "FALSE":
+			f := false
+			return &f, nil
+		case "", "~", "null", "none":
+			if nullable && (n.ShortTag() == "!!null" || n.Value == "none") {
+				return nil, nil
+			}
+		}
+	}
+	return nil, d.Errorf(n, path, "expected on or off, got %s", strconv.Quote(n.Value))
+}
+
+// Env returns the named environment, or nil.
+func (f *File) Env(name string) *Environment {
+	for _, e := range f.Environments {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// EnvNames lists the environments in file order.
+func (f *File) EnvNames() []string {
+	out := make([]string, len(f.Environments))
+	for i, e := range f.Environments {
+		out[i] = e.Name
+	}
+	return out
+}
+
+// Flag returns the named flag, or nil.
+func (e *Environment) Flag(name string) *Flag {
+	for _, fl := range e.Flags {
+		if fl.Name == name {
+			return fl
+		}
+	}
+	return nil
+}
+
+// FlagNames lists the environment's flags in file order.
+func (e *Environment) FlagNames() []string {
+	out := make([]string, len(e.Flags))
+	for i, fl := range e.Flags {
+		out[i] = fl.Name
+	}
+	return out
+}
+
+// CohortSeed is the bucketing seed: Cohort, or the environment's name.
+func (e *Environment) CohortSeed() string {
+	if e.Cohort != "" {
+		return e.Cohort
+	}
+	return e.Name
+}
+
+// Clone returns a deep copy that shares nothing mutable with f, including the
+// YAML it will be saved over.
+func (f *File) Clone() *File {
+	c := &File{doc: cloneNode(f.doc)}
+	for _, e := range f.Environments {
+		ce := *e
+		ce.Flags = make([]*Flag, len(e.Flags))
+		for i, fl := range e.Flags {
+			cf := *fl
+			if fl.Override != nil {
+				v := *fl.Override
+				cf.Override = &v
+			}
+			ce.Flags[i] = &cf
+		}
+		c.Environments = append(c.Environments, &ce)
+	}
+	return c
+}
+
+func cloneNode(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, ch := range n.Content {
+		c.Content[i] = cloneNode(ch)
+	}
+	// Aliases point into the tree; they are rare in flag files and kept shared.
+	return &c
+}
+
+// Marshal writes the file back. Comments, key order and flow style of the
+// original are kept; only values that changed are rewritten, so a change is a
+// one-line diff.
+func (f *File) Marshal() ([]byte, error) {
+	doc := f.doc
+	if doc == nil {
+		doc = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
+	}
+	root := doc.Content[0]
+	envs := mapValue(root, "environments", func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} })
+	for _, e := range f.Environments {
+		en := mapValue(envs, e.Name, func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} })
+		setScalar(en, "canary_percent", strconv.Itoa(e.CanaryPercent), "!!int", true)
+		if e.Cohort != "" {
+			setScalar(en, "cohort", e.Cohort, "!!str", true)
+		} else {
+			deleteKey(en, "cohort")
+		}
+		fn := mapValue(en, "flags", func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} })
+		for _, fl := range e.Flags {
+			n := mapValue(fn, fl.Name, func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle} })
+			setScalar(n, "default", word(fl.Default), "!!str", true)
+			if fl.Canary {
+				setScalar(n, "canary", "true", "!!bool", true)
+			} else if v := lookupKey(n, "canary"); v != nil {
+				setScalar(n, "canary", "false", "!!bool", true)
+			}
+			if fl.Override != nil {
+				setScalar(n, "override", word(*fl.Override), "!!str", true)
+			} else {
+				deleteKey(n, "override")
+			}
+		}
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("could not encode the flag file: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("could not encode the flag file: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func word(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func lookupKey(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func mapValue(m *yaml.Node, key string, mk func() *yaml.Node) *yaml.Node {
+	if v := lookupKey(m, key); v != nil {
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			*v = *mk()
+		}
+		return v
+	}
+	v := mk()
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+	return v
+}
+
+// setScalar sets key to value, keeping the node (and its comments and style)
+// when the value is unchanged in meaning.
+func setScalar(m *yaml.Node, key, value, tag string, create bool) {
+	if v := lookupKey(m, key); v != nil {
+		if v.Kind == yaml.ScalarNode && (v.Value == value || sameSwitch(v.Value, value)) {
+			return
+		}
+		v.Kind, v.Value, v.Tag, v.Style, v.Content, v.Alias = yaml.ScalarNode, value, tag, 0, nil, nil
+		return
+	}
+	if create {
+		m.Content = append(m.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value})
+	}
+}
+
+func deleteKey(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+// sameSwitch reports whether two spellings mean the same switch position
+// ("true" and "on"), so a hand-written "true" is not rewritten for nothing.
+func sameSwitch(a, b string) bool {
+	pos := func(s string) int {
+		switch strings.ToLower(s) {
+		case "on", "true":
+			return 1
+		case "off", "false":
+			return 2
+		}
+		return 0
+	}
+	return pos(a) != 0 && pos(a) == pos(b)
+}

@@ -1,0 +1,146 @@
+package chatops
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/releasebot/releasebot/chatops/flags"
+)
+
+// lastChange is the most recent flag commit that changed something.
+type lastChange struct {
+	who  string
+	when time.Time
+	sha  string
+	what string
+}
+
+func (l *lastChange) String() string {
+	if l == nil {
+		return "last change: not in recent history"
+	}
+	return fmt.Sprintf("last change: %s by %s, %s, %s", l.what, l.who, l.when.UTC().Format("2006-01-02 15:04 MST"), short(l.sha))
+}
+
+func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
+	_, f, err := s.load(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	t, err := Resolve(f, cmd, s.Config.DefaultEnvironment)
+	if err != nil {
+		return Reply{}, err
+	}
+	limit := s.HistoryLimit
+	if limit <= 0 {
+		limit = 100
+	}
+	history, err := s.Store.History(ctx, s.Config.FlagsFile, limit)
+	if err != nil {
+		return Reply{}, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not read the flag history: %v", err)}
+	}
+	if cmd.Name == ReleaseStatus {
+		return Reply{Outcome: Done, Env: t.Env, Text: releaseStatus(f, history)}, nil
+	}
+	return Reply{Outcome: Done, Env: t.Env, Text: ABStatusText(f.Env(t.Env), cmd.User, history)}, nil
+}
+
+// lastChanges finds, per flag of env (and "" for the canary), the newest
+// commit whose body lists a change to it.
+func lastChanges(env string, history []CommitInfo) map[string]*lastChange {
+	out := map[string]*lastChange{}
+	for _, c := range history {
+		tr := Trailers(c.Message)
+		who := tr[TrailerRequestedBy]
+		if who == "" {
+			who = c.Author
+		}
+		for _, ch := range ChangesIn(c.Message) {
+			if ch.Env != env {
+				continue
+			}
+			if _, seen := out[ch.Flag]; !seen {
+				out[ch.Flag] = &lastChange{who: who, when: c.When, sha: c.SHA, what: ch.String()}
+			}
+		}
+	}
+	return out
+}
+
+// ABStatusText is /ab_status's table: per flag its state outside the cohort,
+// its canary marking, override and last change; with a user, their bucket and
+// what each flag evaluates to for them.
+func ABStatusText(e *flags.Environment, user string, history []CommitInfo) string {
+	var b strings.Builder
+	last := lastChanges(e.Name, history)
+	fmt.Fprintf(&b, "%s: canary %d%%, cohort %q; %s\n", e.Name, e.CanaryPercent, e.CohortSeed(), last[""])
+	if user != "" {
+		bucket := flags.Bucket(e.CohortSeed(), user)
+		in := "not in"
+		if bucket < e.CanaryPercent {
+			in = "in"
+		}
+		fmt.Fprintf(&b, "user %s: bucket %d, %s the %d%% cohort\n", user, bucket, in, e.CanaryPercent)
+	}
+	if len(e.Flags) == 0 {
+		b.WriteString("no flags\n")
+		return b.String()
+	}
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, fl := range e.Flags {
+		cols := []string{fl.Name, strings.ToUpper(stateWord(e, fl)), marking(e, fl), "override " + flags.OverrideWord(fl.Override)}
+		if user != "" {
+			cols = append(cols, fmt.Sprintf("user %s: %s", user, strings.ToUpper(onOff(e.Value(fl, user)))))
+		}
+		cols = append(cols, last[fl.Name].String())
+		fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	}
+	tw.Flush()
+	return b.String()
+}
+
+// stateWord is what most users see: the override, else on for a canary at
+// 100 %, else the default.
+func stateWord(e *flags.Environment, fl *flags.Flag) string {
+	switch {
+	case fl.Override != nil:
+		return onOff(*fl.Override)
+	case fl.Canary && e.CanaryPercent >= 100:
+		return "on"
+	}
+	return onOff(fl.Default)
+}
+
+func marking(e *flags.Environment, fl *flags.Flag) string {
+	switch {
+	case fl.Override != nil:
+		return "overridden"
+	case fl.Canary && !fl.Default:
+		return fmt.Sprintf("canary %d%%", e.CanaryPercent)
+	}
+	return "default"
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func releaseStatus(f *flags.File, history []CommitInfo) string {
+	var b strings.Builder
+	for _, e := range f.Environments {
+		overrides := 0
+		for _, fl := range e.Flags {
+			if fl.Override != nil {
+				overrides++
+			}
+		}
+		fmt.Fprintf(&b, "%s: canary %d%%, %d flags, %d overridden; %s\n", e.Name, e.CanaryPercent, len(e.Flags), overrides, lastChanges(e.Name, history)[""])
+	}
+	return b.String()
+}

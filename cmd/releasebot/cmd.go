@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/localgit"
+)
+
+func init() { register(newCmdCommand) }
+
+func newCmdCommand(e *env, g *globals) *cobra.Command {
+	var as, requestID, github string
+	c := &cobra.Command{
+		Use:   `cmd "/canary 50" [--repo DIR | --github OWNER/NAME] [--as NAME] [--request-id ID]`,
+		Short: "Run one rollout command against the local clone (or the repository on GitHub) and print the reply",
+		Long: `Runs one command — /canary, /rollback, /toggle, /ab_status, /release status,
+/help — as the server would. A mutating command becomes one commit of the flag
+file and its render targets on the flag branch, with the trailers
+Requested-by and Releasebot-Request. Running the same --request-id twice
+commits once.
+
+Commands:
+` + indent(chatops.HelpText("")) + `
+Exit codes: 0 done or nothing to do, 1 refused (policy, gate, authorization,
+uncommitted edits to the flag file), 2 bad input (the command or the flag
+file), 3 the repository or a remote failed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if github != "" {
+				return runGitHubCommand(c.Context(), e, g, github, args[0], as, requestID)
+			}
+			cfg, err := config.Load(g.repo, g.config)
+			if err != nil {
+				return fail(exitBadUse, "%v", err)
+			}
+			store, err := openLocalStore(c.Context(), g.repo, cfg)
+			if err != nil {
+				return fail(exitBadUse, "%v", err)
+			}
+			if as == "" {
+				as = localUser(c.Context(), g.repo, e.getenv)
+			}
+			svc := &chatops.Service{Store: store, Config: cfg}
+			reply := svc.Run(c.Context(), chatops.Request{
+				Text:  args[0],
+				Actor: chatops.Actor{Name: as, ID: as, Via: "cli"},
+				ID:    requestID,
+			})
+			return printReply(e, reply)
+		},
+	}
+	c.Flags().StringVar(&as, "as", "", "who is asking, for the Requested-by trailer (default: git user.name)")
+	c.Flags().StringVar(&requestID, "request-id", "", "idempotency key: a command with an id already committed is not committed again")
+	c.Flags().StringVar(&github, "github", "", "run against OWNER/NAME on GitHub through the API instead of the local clone")
+	return c
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+// openLocalStore opens the flag branch of the clone at dir.
+func openLocalStore(ctx context.Context, dir string, cfg *config.Config) (*localgit.Store, error) {
+	outputs := make([]string, 0, len(cfg.Render))
+	for _, r := range cfg.Render {
+		outputs = append(outputs, r.Path)
+	}
+	return localgit.Open(ctx, dir, cfg.Branch, cfg.FlagsFile, outputs)
+}
+
+// localUser is git's user.name, else $USER.
+func localUser(ctx context.Context, dir string, getenv func(string) string) string {
+	cmd := exec.CommandContext(ctx, "git", "config", "user.name")
+	cmd.Dir = dir
+	if out, err := cmd.Output(); err == nil && strings.TrimSpace(string(out)) != "" {
+		return strings.TrimSpace(string(out))
+	}
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// printReply prints a reply and maps its outcome to the exit code.
+func printReply(e *env, r chatops.Reply) error {
+	switch r.Outcome {
+	case chatops.Done, chatops.NoChange:
+		fmt.Fprintln(e.stdout, strings.TrimRight(r.Text, "\n"))
+		return nil
+	case chatops.Refused:
+		return fail(exitRefused, "%s", r.Text)
+	case chatops.BadInput:
+		return fail(exitBadUse, "%s", r.Text)
+	}
+	return fail(exitRemote, "%s", r.Text)
+}
+
+// runGitHubCommand is filled in by the GitHub store; until then --github says
+// so plainly.
+var runGitHubCommand = func(ctx context.Context, e *env, g *globals, repo, text, as, requestID string) error {
+	return fail(exitBadUse, "--github is not available in this build; run against a local clone with --repo DIR")
+}
