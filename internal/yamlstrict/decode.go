@@ -117,7 +117,26 @@ func syntaxError(file string, err error) error {
 			}
 		}
 	}
+	// yaml.v3 places parser errors (as opposed to scanner errors) at the
+	// 0-based line where the unfinished construct starts; make it 1-based.
+	for _, p := range parserErrors {
+		if line > 0 && strings.HasPrefix(msg, p.prefix) {
+			line++
+			msg += p.hint
+			break
+		}
+	}
 	return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// parserErrors are libyaml's parser messages, as yaml.v3 words them.
+var parserErrors = []struct{ prefix, hint string }{
+	{"did not find expected ',' or '}'", " (a { opened on this line is not closed)"},
+	{"did not find expected ',' or ']'", " (a [ opened on this line is not closed)"},
+	{"did not find expected key", " (check the indentation around this line)"},
+	{"did not find expected node content", ""},
+	{"did not find expected '-' indicator", " (check the indentation around this line)"},
+	{"did not find expected <document start>", ""},
 }
 
 // Errorf makes an *Error placed at n.

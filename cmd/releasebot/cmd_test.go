@@ -1,0 +1,232 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/chatops/flags"
+)
+
+// TestRunbookRollout runs the runbook's sections 6 and 7 through
+// `releasebot cmd` and checks each commit: one per mutating command, the
+// expected file content, and the trailers.
+func TestRunbookRollout(t *testing.T) {
+	repo := runbookRepo(t)
+	steps := []struct {
+		cmd     string
+		commits int
+		files   []string // substrings of the flag file after the command
+		dotenv  []string
+	}{
+		{"/ab_status", 0, nil, nil},
+		{"/canary 10", 1, []string{"canary_percent: 10"}, []string{"CANARY_PERCENT=10\n", "FF_NEW_ONBOARDING=off\n", "FF_NEW_ONBOARDING_CANARY=true\n"}},
+		{"/canary 50", 1, []string{"canary_percent: 50"}, []string{"CANARY_PERCENT=50\n"}},
+		{"/canary 100", 1, []string{"canary_percent: 100"}, []string{"CANARY_PERCENT=100\n"}},
+		{"/toggle FF_NEW_ONBOARDING on", 1, []string{"FF_NEW_ONBOARDING: {default: off, canary: true, override: on}"}, []string{"FF_NEW_ONBOARDING=on\n", "FF_NEW_ONBOARDING_CANARY=false\n"}},
+		{"/toggle FF_NAV_FOOTER on", 1, []string{"FF_NAV_FOOTER: {default: off, canary: true, override: on}"}, []string{"FF_NAV_FOOTER=on\n"}},
+		{"/rollback", 1, []string{"canary_percent: 0\n    cohort", "FF_NEW_ONBOARDING: {default: off, canary: true, override: off}", "FF_NAV_FOOTER: {default: off, canary: true, override: off}"}, []string{"CANARY_PERCENT=0\n", "FF_NEW_ONBOARDING=off\n", "FF_NAV_FOOTER=off\n"}},
+		{"/toggle FF_NEW_ONBOARDING default", 1, []string{"FF_NEW_ONBOARDING: {default: off, canary: true}\n", "FF_NAV_FOOTER: {default: off, canary: true, override: off}"}, []string{"FF_NEW_ONBOARDING_CANARY=true\n"}},
+	}
+	for i, st := range steps {
+		before := repo.Count("main")
+		res := runBin(t, repo, "cmd", st.cmd, "--as", "ann", "--request-id", fmt.Sprintf("rb-%d", i))
+		if res.code != 0 {
+			t.Fatalf("%s: exit %d: %s", st.cmd, res.code, res.stderr)
+		}
+		if got := repo.Count("main") - before; got != st.commits {
+			t.Fatalf("%s: %d commits, want %d", st.cmd, got, st.commits)
+		}
+		if st.commits == 0 {
+			continue
+		}
+		msg := repo.Git("log", "-1", "--format=%B")
+		if !strings.HasPrefix(msg, "chore(flags): ") ||
+			repo.Git("log", "-1", "--format=%(trailers:key=Requested-by,valueonly)") != "ann via cli" ||
+			repo.Git("log", "-1", "--format=%(trailers:key=Releasebot-Request,valueonly)") != fmt.Sprintf("rb-%d", i) {
+			t.Errorf("%s: commit message\n%s", st.cmd, msg)
+		}
+		if got := repo.Git("show", "--name-only", "--format=", "HEAD"); !strings.Contains(got, ".release/flags.yaml") || !strings.Contains(got, "deploy/prod.env") {
+			t.Errorf("%s: commit holds %q", st.cmd, got)
+		}
+		ff := repo.Show("HEAD", ".release/flags.yaml")
+		env := repo.Show("HEAD", "deploy/prod.env") + "\n"
+		for _, want := range st.files {
+			if !strings.Contains(ff, want) {
+				t.Errorf("%s: flag file lacks %q:\n%s", st.cmd, want, ff)
+			}
+		}
+		for _, want := range st.dotenv {
+			if !strings.Contains(env, want) {
+				t.Errorf("%s: dotenv lacks %q:\n%s", st.cmd, want, env)
+			}
+		}
+		// The header comment survives, and the work tree matches the commit.
+		if !strings.HasPrefix(ff, "# Flags of release 1.3.1 (runbook §6)\n") {
+			t.Errorf("%s: header lost", st.cmd)
+		}
+		if st := repo.Git("status", "--porcelain"); st != "" {
+			t.Errorf("work tree differs from the commit:\n%s", st)
+		}
+		if i == 1 {
+			// Runbook §6 step 2: after /canary 10, /ab_status shows the
+			// flags OFF but marked as canary 10%.
+			res := runBin(t, repo, "cmd", "/ab_status")
+			if !strings.Contains(res.stdout, "FF_NEW_ONBOARDING  OFF  canary 10%") || !strings.Contains(res.stdout, "FF_NAV_FOOTER      OFF  canary 10%") {
+				t.Errorf("/ab_status after /canary 10:\n%s", res.stdout)
+			}
+		}
+	}
+	if n := repo.Count("main"); n != 8 {
+		t.Errorf("%d commits in all, want 1 + 7", n)
+	}
+}
+
+func TestSameRequestIDCommitsOnce(t *testing.T) {
+	repo := runbookRepo(t)
+	a := runBin(t, repo, "cmd", "/canary 10", "--request-id", "T0001.42")
+	b := runBin(t, repo, "cmd", "/canary 10", "--request-id", "T0001.42")
+	if a.code != 0 || b.code != 0 {
+		t.Fatalf("exits %d %d: %s %s", a.code, b.code, a.stderr, b.stderr)
+	}
+	if repo.Count("main") != 2 {
+		t.Errorf("%d commits, want 2", repo.Count("main"))
+	}
+	if !strings.HasPrefix(b.stdout, "already done") || !strings.Contains(b.stdout, "canary 0% → 10% (prod)") {
+		t.Errorf("second run: %q", b.stdout)
+	}
+}
+
+func TestBrokenFlagFileIsNeverOverwritten(t *testing.T) {
+	repo := runbookRepo(t)
+	broken := strings.Replace(runbookFlags, "      FF_NAV_FOOTER: {default: off, canary: true}", "      FF_NAV_FOOTER: {default: off, canary: true\n", 1)
+	head := repo.CommitFiles("a human edit", map[string]string{".release/flags.yaml": broken})
+	for _, c := range []string{"/rollback", "/rollback FF_NAV_FOOTER", "/canary 10", "/toggle FF_NAV_FOOTER off", "/ab_status"} {
+		res := runBin(t, repo, "cmd", c)
+		if res.code != 2 || !strings.Contains(res.stderr, ".release/flags.yaml:13: invalid YAML: did not find expected ',' or '}' (a { opened on this line is not closed)") || !strings.Contains(res.stderr, "will not overwrite") || !strings.Contains(res.stderr, "fix that line") {
+			t.Errorf("%s: exit %d, %q", c, res.code, res.stderr)
+		}
+		if strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+			t.Errorf("%s: more than one line: %q", c, res.stderr)
+		}
+	}
+	if repo.Git("rev-parse", "HEAD") != head || repo.Read(".release/flags.yaml") != broken {
+		t.Error("the broken file was overwritten")
+	}
+}
+
+func TestUncommittedEditsAreRefused(t *testing.T) {
+	repo := runbookRepo(t)
+	head := repo.Git("rev-parse", "HEAD")
+	edited := runbookFlags + "# work in progress\n"
+	repo.Write(".release/flags.yaml", edited)
+	res := runBin(t, repo, "cmd", "/rollback")
+	if res.code != 1 || !strings.Contains(res.stderr, "uncommitted changes to .release/flags.yaml") || !strings.Contains(res.stderr, "git stash") {
+		t.Errorf("exit %d: %q", res.code, res.stderr)
+	}
+	if repo.Git("rev-parse", "HEAD") != head || repo.Read(".release/flags.yaml") != edited {
+		t.Error("something changed")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	repo := runbookRepo(t)
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"cmd", "/canary 150"}, 2, "releasebot: canary percentage must be 0 to 100, got 150; usage: /canary <0-100>[%] [env] [--force]\n"},
+		{[]string{"cmd", "/toggle FF_NEW_ONBORDING on"}, 2, "releasebot: unknown flag FF_NEW_ONBORDING in prod; did you mean FF_NEW_ONBOARDING?\n"},
+		{[]string{"cmd", "/canary 50"}, 1, "releasebot: canary 0% → 50% skips 10%; run /canary 10 prod first, or /canary 50 prod --force\n"},
+		{[]string{"cmd", "/canary 0"}, 0, ""},
+		{[]string{"cmd"}, 2, "accepts 1 arg(s), received 0"},
+		{[]string{"cmd", "/canary 10", "--bogus"}, 2, "unknown flag: --bogus; see 'releasebot cmd --help'"},
+		{[]string{"cmd", "/canary 10", "--config", "nope.yml"}, 2, "could not read the configuration nope.yml"},
+	}
+	for _, tt := range tests {
+		res := runBin(t, repo, tt.args...)
+		if res.code != tt.code || !strings.Contains(res.stderr, tt.stderr) {
+			t.Errorf("%v: exit %d %q, want %d %q", tt.args, res.code, res.stderr, tt.code, tt.stderr)
+		}
+		if strings.Contains(res.stderr, "goroutine") || strings.Contains(res.stderr, "panic") {
+			t.Errorf("%v: stack trace", tt.args)
+		}
+	}
+	if repo.Count("main") != 1 {
+		t.Error("a refused command committed")
+	}
+}
+
+// TestConcurrentProcesses runs 8 conflicting `releasebot cmd` processes at
+// once on one clone. No update may be lost: replaying every commit's listed
+// changes in order from the start gives the final state, every process either
+// committed once or said why not, and the work tree equals the last commit.
+func TestConcurrentProcesses(t *testing.T) {
+	repo := runbookRepo(t)
+	start := repo.Git("rev-parse", "HEAD")
+	cmds := []string{
+		"/canary 10", "/toggle FF_NEW_ONBOARDING on", "/toggle FF_NAV_FOOTER off", "/canary 10 stage",
+		"/toggle FF_NAV_FOOTER off stage", "/rollback FF_NEW_ONBOARDING", "/canary 50 --force", "/toggle FF_NEW_ONBOARDING default stage",
+	}
+	results := make([]result, len(cmds))
+	var wg sync.WaitGroup
+	for i, c := range cmds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runBin(t, repo, "cmd", c, "--as", fmt.Sprintf("proc-%d", i), "--request-id", fmt.Sprintf("conc-%d", i))
+		}()
+	}
+	wg.Wait()
+	committed := 0
+	for i, r := range results {
+		switch {
+		case r.code == 0 && strings.Contains(r.stdout, "committed "):
+			committed++
+		case r.code == 0 && strings.HasPrefix(r.stdout, "nothing to do"):
+		case r.code == 1 && r.stderr != "":
+		default:
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", cmds[i], r.code, r.stdout, r.stderr)
+		}
+	}
+	commits := strings.Split(repo.Git("rev-list", "--reverse", start+"..main"), "\n")
+	if committed != len(commits) {
+		t.Fatalf("%d processes said committed, %d commits", committed, len(commits))
+	}
+	// Each request id appears once, and each commit's listed changes are
+	// exactly the difference from its parent: nothing was lost or doubled.
+	seen := map[string]bool{}
+	for _, sha := range commits {
+		id := repo.Git("log", "-1", "--format=%(trailers:key=Releasebot-Request,valueonly)", sha)
+		if seen[id] {
+			t.Errorf("request %s committed twice", id)
+		}
+		seen[id] = true
+		before, err1 := flags.Parse("a", []byte(repo.Show(sha+"^", ".release/flags.yaml")+"\n"))
+		after, err2 := flags.Parse("b", []byte(repo.Show(sha, ".release/flags.yaml")+"\n"))
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		var want []string
+		for _, c := range flags.Diff(before, after) {
+			want = append(want, c.String())
+		}
+		var listed []string
+		for _, c := range chatops.ChangesIn(repo.Git("log", "-1", "--format=%B", sha)) {
+			listed = append(listed, c.String())
+		}
+		if strings.Join(want, "|") != strings.Join(listed, "|") {
+			t.Errorf("commit %s lists %v but changed %v", sha[:7], listed, want)
+		}
+	}
+	if st := repo.Git("status", "--porcelain"); st != "" {
+		t.Errorf("work tree differs from the last commit:\n%s", st)
+	}
+	if out, err := exec.Command("git", "-C", repo.Dir, "fsck", "--no-progress").CombinedOutput(); err != nil {
+		t.Errorf("git fsck: %v %s", err, out)
+	}
+}
