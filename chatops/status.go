@@ -42,6 +42,9 @@ func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
 	if err != nil {
 		return Reply{}, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not read the flag history: %v", err)}
 	}
+	if history == nil {
+		history = []CommitInfo{} // read, and empty: the column still shows
+	}
 	if cmd.Name == ReleaseStatus {
 		return Reply{Outcome: Done, Env: t.Env, Text: releaseStatus(f, history)}, nil
 	}
@@ -70,13 +73,18 @@ func lastChanges(env string, history []CommitInfo) map[string]*lastChange {
 	return out
 }
 
-// ABStatusText is /ab_status's table: per flag its state outside the cohort,
+// ABStatusText is /ab_status's table (without the last-change column when
+// history is nil): per flag its state outside the cohort,
 // its canary marking, override and last change; with a user, their bucket and
 // what each flag evaluates to for them.
 func ABStatusText(e *flags.Environment, user string, history []CommitInfo) string {
 	var b strings.Builder
 	last := lastChanges(e.Name, history)
-	fmt.Fprintf(&b, "%s: canary %d%%, cohort %q; %s\n", e.Name, e.CanaryPercent, e.CohortSeed(), last[""])
+	fmt.Fprintf(&b, "%s: canary %d%%, cohort %q", e.Name, e.CanaryPercent, e.CohortSeed())
+	if history != nil {
+		fmt.Fprintf(&b, "; %s", last[""])
+	}
+	b.WriteString("\n")
 	if user != "" {
 		bucket := flags.Bucket(e.CohortSeed(), user)
 		in := "not in"
@@ -95,7 +103,9 @@ func ABStatusText(e *flags.Environment, user string, history []CommitInfo) strin
 		if user != "" {
 			cols = append(cols, fmt.Sprintf("user %s: %s", user, strings.ToUpper(onOff(e.Value(fl, user)))))
 		}
-		cols = append(cols, last[fl.Name].String())
+		if history != nil {
+			cols = append(cols, last[fl.Name].String())
+		}
 		fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	}
 	tw.Flush()

@@ -21,14 +21,17 @@ import (
 // still guards against writers that do not take the lock (a human's git
 // commit). The kernel drops the lock if the process dies.
 func (s *Store) Lock(ctx context.Context) (func(), error) {
-	out, err := s.git(ctx, nil, "rev-parse", "--git-common-dir")
-	if err != nil {
-		return nil, err
+	if s.gitDir == "" {
+		out, err := s.git(ctx, nil, "rev-parse", "--git-common-dir")
+		if err != nil {
+			return nil, err
+		}
+		s.gitDir = strings.TrimSpace(out)
+		if !filepath.IsAbs(s.gitDir) {
+			s.gitDir = filepath.Join(s.Dir, s.gitDir)
+		}
 	}
-	dir := strings.TrimSpace(out)
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(s.Dir, dir)
-	}
+	dir := s.gitDir
 	f, err := os.OpenFile(filepath.Join(dir, "releasebot.lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("could not open the lock file: %w", err)

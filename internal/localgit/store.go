@@ -37,6 +37,11 @@ type Store struct {
 	RequestWindow int
 	// Env is extra environment for git (tests pin identities and dates).
 	Env []string
+
+	identEnv []string // cached by identity
+	identSet bool
+	headRef  string // cached by checkedOut: what HEAD points at
+	gitDir   string // cached by Lock
 }
 
 // Open checks that dir is inside a git clone and resolves the flag branch:
@@ -117,9 +122,16 @@ func (s *Store) tip(ctx context.Context) (string, error) {
 }
 
 // checkedOut reports whether HEAD is the flag branch, so the work tree follows it.
+// HEAD is read once: a command does not switch branches under itself.
 func (s *Store) checkedOut(ctx context.Context) bool {
-	out, err := s.git(ctx, nil, "symbolic-ref", "--quiet", "HEAD")
-	return err == nil && strings.TrimSpace(out) == s.ref()
+	if s.headRef == "" {
+		out, err := s.git(ctx, nil, "symbolic-ref", "--quiet", "HEAD")
+		s.headRef = strings.TrimSpace(out)
+		if err != nil || s.headRef == "" {
+			s.headRef = "(detached)"
+		}
+	}
+	return s.headRef == s.ref()
 }
 
 // Read returns the flag file at the tip. When the branch is checked out and
@@ -188,13 +200,13 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
+	shas, err := s.hashObjects(ctx, paths, files)
+	if err != nil {
+		return "", err
+	}
 	var info strings.Builder
-	for _, p := range paths {
-		sha, err := s.git(ctx, files[p], "hash-object", "-w", "--stdin")
-		if err != nil {
-			return "", fmt.Errorf("could not store %s: %w", p, err)
-		}
-		fmt.Fprintf(&info, "100644 %s\t%s\n", strings.TrimSpace(sha), filepath.ToSlash(p))
+	for i, p := range paths {
+		fmt.Fprintf(&info, "100644 %s\t%s\n", shas[i], filepath.ToSlash(p))
 	}
 	if _, err := s.gitEnv(ctx, idx, []byte(info.String()), "update-index", "--index-info"); err != nil {
 		return "", fmt.Errorf("could not stage the files: %w", err)
@@ -222,6 +234,32 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	return sha, nil
 }
 
+// hashObjects stores the files as blobs with one git process.
+func (s *Store) hashObjects(ctx context.Context, paths []string, files map[string][]byte) ([]string, error) {
+	dir, err := os.MkdirTemp("", "releasebot-blobs-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	var list strings.Builder
+	for i, p := range paths {
+		name := filepath.Join(dir, strconv.Itoa(i))
+		if err := os.WriteFile(name, files[p], 0o600); err != nil {
+			return nil, err
+		}
+		list.WriteString(name + "\n")
+	}
+	out, err := s.git(ctx, []byte(list.String()), "hash-object", "-w", "--no-filters", "--stdin-paths")
+	if err != nil {
+		return nil, fmt.Errorf("could not store %s: %w", strings.Join(paths, ", "), err)
+	}
+	shas := strings.Fields(out)
+	if len(shas) != len(paths) {
+		return nil, fmt.Errorf("git hash-object returned %d ids for %d files", len(shas), len(paths))
+	}
+	return shas, nil
+}
+
 // syncWorkTree writes the branch tip's version of paths into the index and
 // the work tree. It reads the tip anew, so with commits serialised by Lock the
 // last writer leaves the newest content.
@@ -237,6 +275,9 @@ func (s *Store) syncWorkTree(ctx context.Context, paths []string) error {
 
 // identity uses the clone's git identity, or releasebot's when none is set.
 func (s *Store) identity(ctx context.Context) []string {
+	if s.identSet {
+		return s.identEnv
+	}
 	var env []string
 	if _, err := s.git(ctx, nil, "var", "GIT_AUTHOR_IDENT"); err != nil {
 		env = append(env, "GIT_AUTHOR_NAME=releasebot", "GIT_AUTHOR_EMAIL=releasebot@users.noreply.github.com")
@@ -244,6 +285,7 @@ func (s *Store) identity(ctx context.Context) []string {
 	if _, err := s.git(ctx, nil, "var", "GIT_COMMITTER_IDENT"); err != nil {
 		env = append(env, "GIT_COMMITTER_NAME=releasebot", "GIT_COMMITTER_EMAIL=releasebot@users.noreply.github.com")
 	}
+	s.identEnv, s.identSet = env, true
 	return env
 }
 
@@ -287,13 +329,13 @@ func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo,
 	if window <= 0 {
 		window = 500
 	}
-	if _, err := s.tip(ctx); err != nil {
-		return chatops.CommitInfo{}, false, err
-	}
 	// Trailers only: cheap to scan, and a message quoting an id in its body
 	// does not count.
 	out, err := s.git(ctx, nil, "log", "-n", strconv.Itoa(window), "--format=%H%x00%(trailers:key="+chatops.TrailerRequest+",valueonly,separator=%x01)", s.ref())
 	if err != nil {
+		if _, tipErr := s.tip(ctx); tipErr != nil {
+			return chatops.CommitInfo{}, false, tipErr
+		}
 		return chatops.CommitInfo{}, false, fmt.Errorf("could not read the history of %s: %w", s.Branch, err)
 	}
 	sc := bufio.NewScanner(strings.NewReader(out))
