@@ -20,7 +20,7 @@ type lastChange struct {
 
 func (l *lastChange) String() string {
 	if l == nil {
-		return "last change: not in recent history"
+		return "last change: none recorded"
 	}
 	return fmt.Sprintf("last change: %s by %s, %s, %s", l.what, l.who, l.when.UTC().Format("2006-01-02 15:04 MST"), short(l.sha))
 }

@@ -230,3 +230,44 @@ func TestConcurrentProcesses(t *testing.T) {
 		t.Errorf("git fsck: %v %s", err, out)
 	}
 }
+
+func TestDemo(t *testing.T) {
+	repo := runbookRepo(t) // only for the environment; the demo makes its own
+	out := t.TempDir()
+	res := runBin(t, repo, "demo", "--out", out)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	for _, want := range []string{
+		"canary 0% → 100% skips 10%, 50%; run /canary 10 prod first, or /canary 100 prod --force",
+		"already done (this request was committed before): canary 0% → 10% (prod)",
+		"FF_NEW_ONBOARDING  OFF  canary 10%",
+		"did you mean FF_NEW_ONBOARDING?",
+		"Requested-by: carol via cli, Releasebot-Request: demo-6",
+		"CANARY_PERCENT=0",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// Seven commands committed, each once.
+	demo := &gittestRepo{dir: out + "/repo"}
+	if n := demo.count(t); n != 8 {
+		t.Errorf("%d commits in the demo repository, want 8", n)
+	}
+	if again := runBin(t, repo, "demo", "--out", out); again.code != 2 || !strings.Contains(again.stderr, "already exists") {
+		t.Errorf("second demo into the same dir: %d %q", again.code, again.stderr)
+	}
+}
+
+type gittestRepo struct{ dir string }
+
+func (g *gittestRepo) count(t *testing.T) int {
+	out, err := exec.Command("git", "-C", g.dir, "rev-list", "--count", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	fmt.Sscan(string(out), &n)
+	return n
+}
