@@ -164,4 +164,3 @@ func runDemo(ctx context.Context, e *env, out string) error {
 	}
 	return nil
 }
-
