@@ -279,6 +279,9 @@ func (f *File) Marshal() ([]byte, error) {
 	if doc == nil {
 		doc = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
 	}
+	// An edit through an alias would change every user of the anchor, or be
+	// lost; edit plain copies instead.
+	expandAliases(doc)
 	root := doc.Content[0]
 	envs := mapValue(root, "environments", func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} })
 	for _, e := range f.Environments {
@@ -315,6 +318,18 @@ func (f *File) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("could not encode the flag file: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// expandAliases replaces every alias with a copy of what it points at and
+// drops the anchors, so each value can be edited on its own.
+func expandAliases(n *yaml.Node) {
+	n.Anchor = ""
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			n.Content[i] = cloneNode(c.Alias)
+		}
+		expandAliases(n.Content[i])
+	}
 }
 
 func word(b bool) string {

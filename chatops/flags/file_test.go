@@ -202,6 +202,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("environments:\n  prod:\n    canary_percent: 10\n    flags:\n      FF_A: {default: off, canary: true, override: on}\n")
 	f.Add("environments: {prod: {flags: {FF_A: {default: on}}}}")
+	f.Add("environments:\n  stage: &b {canary_percent: 0, flags: {FF_A: &f {default: off, canary: true}}}\n  prod: *b\n  qa: {flags: {FF_A: *f}}\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		file, err := Parse("f.yaml", []byte(in))
 		if err != nil {
