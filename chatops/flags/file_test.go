@@ -220,6 +220,32 @@ func FuzzParse(f *testing.F) {
 		if d := Diff(file, back); len(d) != 0 {
 			t.Fatalf("round trip changed %v", d)
 		}
+		// A changed state saves and parses back to itself, every environment
+		// on its own (anchors and aliases included).
+		changed := file.Clone()
+		for i, e := range changed.Environments {
+			e.CanaryPercent = (e.CanaryPercent + 37 + i) % 101
+			for j, fl := range e.Flags {
+				switch (i + j) % 3 {
+				case 0:
+					fl.Override = nil
+				case 1:
+					v := j%2 == 0
+					fl.Override = &v
+				}
+			}
+		}
+		out, err = changed.Marshal()
+		if err != nil {
+			t.Fatalf("Marshal changed: %v", err)
+		}
+		back, err = Parse("f.yaml", out)
+		if err != nil {
+			t.Fatalf("saved change does not parse: %v\n%s", err, out)
+		}
+		if d := Diff(changed, back); len(d) != 0 {
+			t.Fatalf("saved change differs from the state %v:\n%s", d, out)
+		}
 		for _, e := range file.Environments {
 			for _, format := range Formats {
 				if _, err := Render(file, e.Name, format, "f.yaml"); err != nil {
