@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/releasebot/releasebot/chatops/flags"
+	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/releasenotes"
+)
+
+func init() { register(newNotesCommand) }
+
+func newNotesCommand(e *env, g *globals) *cobra.Command {
+	var in notesInput
+	var format string
+	c := &cobra.Command{
+		Use:   "notes [--from TAG] [--to REV] [--version X.Y.Z] [--format md|json]",
+		Short: "Print the release notes for a range (default: the last release tag..HEAD)",
+		Long: `Print the release notes for a range of the local clone: by default the commits
+after the last release tag (tag_prefix + semantic version) up to HEAD.
+
+The version follows the commits (Conventional Commits): a breaking change bumps
+the major version (the minor one before 1.0.0), feat the minor, fix, perf and
+revert the patch; a Release-As: x.y.z footer sets it; --version overrides all.
+A range with nothing releasable prints why and exits 0.
+
+--format md prints the notes block of the RELEASE_NOTES.md template
+(.github/releasebot/RELEASE_NOTES.md.tmpl in the repository overrides it);
+--format json prints everything the template sees.
+
+Exit codes: 0 printed (or nothing to release), 2 bad input.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if format != "md" && format != "json" {
+				return fail(exitBadUse, "--format %q is not a format; use md or json", format)
+			}
+			p, err := prepareNotes(c.Context(), e, g, in)
+			if err != nil {
+				return err
+			}
+			n := p.notes
+			if !n.Release {
+				fmt.Fprintf(e.stderr, "releasebot: no release: %s (%s).\n", n.Decision.Reason, commitsWord(n.Commits))
+			}
+			if format == "json" {
+				out, err := json.MarshalIndent(n, "", "  ")
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(e.stdout, "%s\n", out)
+				return err
+			}
+			if !n.Release {
+				return nil
+			}
+			if err := p.template.RenderNotes(e.stdout, n); err != nil {
+				return fail(exitBadUse, "%v; fix %s", err, p.template.Source)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&in.from, "from", "", "start of the range, exclusive: a tag or revision (default: the last release tag)")
+	c.Flags().StringVar(&in.to, "to", "HEAD", "end of the range, inclusive")
+	c.Flags().StringVar(&in.version, "version", "", "the version to release, instead of the one the commits call for")
+	c.Flags().StringVar(&format, "format", "md", "md or json")
+	return c
+}
+
+// notesInput is what the command line says about the range.
+type notesInput struct {
+	from, to, version string
+}
+
+// preparedNotes is the notes and where their parts came from.
+type preparedNotes struct {
+	cfg      *config.Config
+	notes    *releasenotes.Notes
+	template *releasenotes.Template
+}
+
+// prepareNotes reads the configuration, the history, the runbook, the flag
+// file and the template of the clone, and builds the notes. Errors are
+// exitErrors that name the input at fault.
+func prepareNotes(ctx context.Context, e *env, g *globals, in notesInput) (*preparedNotes, error) {
+	cfg, err := config.Load(g.repo, g.config)
+	if err != nil {
+		return nil, fail(exitBadUse, "%v", err)
+	}
+	repo := &releasenotes.Repo{Dir: g.repo}
+	stop := notesProgress(e.stderr, repo)
+	h, err := repo.History(ctx, releasenotes.RangeOptions{From: in.from, To: in.to, TagPrefix: cfg.TagPrefix})
+	stop()
+	if err != nil {
+		return nil, historyError(err, g, in)
+	}
+	rb, err := loadRunbook(g.repo, cfg)
+	if err != nil {
+		return nil, err
+	}
+	states, touched, err := loadFlagStates(ctx, repo, cfg, h)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := loadNotesTemplate(g.repo)
+	if err != nil {
+		return nil, err
+	}
+	n, err := releasenotes.Build(h, releasenotes.Options{
+		Config:       cfg,
+		RepoURL:      repoWebURL(ctx, e, repo),
+		Date:         releaseDate(e),
+		Version:      in.version,
+		Runbook:      rb,
+		Flags:        states,
+		FlagsFile:    cfg.FlagsFile,
+		TouchedFlags: touched,
+	})
+	if err != nil {
+		return nil, fail(exitBadUse, "--version: %v", err)
+	}
+	return &preparedNotes{cfg: cfg, notes: n, template: tmpl}, nil
+}
+
+func historyError(err error, g *globals, in notesInput) error {
+	var re *releasenotes.RevisionError
+	switch {
+	case errors.Is(err, releasenotes.ErrNotRepository):
+		return fail(exitBadUse, "%s is not a git clone; run releasebot inside one or pass --repo DIR", repoName(g))
+	case errors.As(err, &re):
+		flag := "--to"
+		if re.Rev == in.from {
+			flag = "--from"
+		}
+		return fail(exitBadUse, "%s %s is not a commit or tag in %s; list the tags with 'git tag --list' (or fetch them with 'git fetch --tags')", flag, strconv.Quote(re.Rev), repoName(g))
+	case errors.Is(err, releasenotes.ErrShallow):
+		return fail(exitBadUse, "in %s, %v", repoName(g), err)
+	}
+	return fail(exitBadUse, "could not read the history of %s: %v", repoName(g), err)
+}
+
+// repoName names --repo in messages.
+func repoName(g *globals) string {
+	if g.repo == "." || g.repo == "" {
+		return "the current directory"
+	}
+	return g.repo
+}
+
+// loadRunbook reads the configured runbook, or gives the built-in one when
+// the repository has none.
+func loadRunbook(dir string, cfg *config.Config) (*releasenotes.Runbook, error) {
+	data, err := os.ReadFile(filepath.Join(dir, cfg.Runbook))
+	if errors.Is(err, fs.ErrNotExist) {
+		return releasenotes.BuiltinRunbook(), nil
+	}
+	if err != nil {
+		return nil, fail(exitBadUse, "could not read the runbook %s: %v", cfg.Runbook, err)
+	}
+	rb, err := releasenotes.ParseRunbook(cfg.Runbook, data)
+	if err != nil {
+		return nil, fail(exitBadUse, "%v", err)
+	}
+	return rb, nil
+}
+
+// loadFlagStates reads the flag file at the end of the range, and the names
+// of the flags it changed over the range. A repository without a flag file
+// has no flag states.
+func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Config, h *releasenotes.History) ([]releasenotes.FlagState, []string, error) {
+	data, err := repo.ReadFile(ctx, h.Head, cfg.FlagsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fail(exitBadUse, "could not read the flag file %s: %v", cfg.FlagsFile, err)
+	}
+	at := cfg.FlagsFile + " at " + shortHash(h.Head)
+	f, err := flags.Parse(at, data)
+	if err != nil {
+		return nil, nil, fail(exitBadUse, "%v; fix the flag file and commit it", err)
+	}
+	var states []releasenotes.FlagState
+	for _, env := range f.Environments {
+		for _, fl := range env.Flags {
+			st := releasenotes.FlagState{Name: fl.Name, Env: env.Name, Default: fl.Default, Canary: fl.Canary, CanaryPercent: env.CanaryPercent}
+			if fl.Override != nil {
+				st.Override = flags.OverrideWord(fl.Override)
+			}
+			states = append(states, st)
+		}
+	}
+	// Flags the range changed: the flag file's diff from the start of the
+	// range. No file at the start means every flag is new.
+	var touched []string
+	before := &flags.File{}
+	if h.From != "" {
+		if old, err := repo.ReadFile(ctx, h.From, cfg.FlagsFile); err == nil {
+			if parsed, err := flags.Parse(cfg.FlagsFile+" at "+h.From, old); err == nil {
+				before = parsed
+			}
+		}
+	}
+	for _, ch := range flags.Diff(before, f) {
+		if ch.Flag != "" {
+			touched = append(touched, ch.Flag)
+		}
+	}
+	return states, touched, nil
+}
+
+// loadNotesTemplate reads the repository's template override, if any.
+func loadNotesTemplate(dir string) (*releasenotes.Template, error) {
+	data, err := os.ReadFile(filepath.Join(dir, releasenotes.TemplatePath))
+	if errors.Is(err, fs.ErrNotExist) {
+		return releasenotes.DefaultTemplate(), nil
+	}
+	if err != nil {
+		return nil, fail(exitBadUse, "could not read the notes template %s: %v", releasenotes.TemplatePath, err)
+	}
+	t, err := releasenotes.ParseTemplate(releasenotes.TemplatePath, string(data))
+	if err != nil {
+		return nil, fail(exitBadUse, "%v; fix it or delete it to use the built-in template", err)
+	}
+	return t, nil
+}
+
+// repoWebURL is the repository's address for links: GitHub Actions says it
+// (GITHUB_SERVER_URL, GITHUB_REPOSITORY); elsewhere the origin remote, when
+// it is a GitHub URL.
+func repoWebURL(ctx context.Context, e *env, repo *releasenotes.Repo) string {
+	if r := e.getenv("GITHUB_REPOSITORY"); r != "" {
+		server := e.getenv("GITHUB_SERVER_URL")
+		if server == "" {
+			server = "https://github.com"
+		}
+		return server + "/" + r
+	}
+	return releasenotes.RepoURLFromRemote(repo.RemoteURL(ctx))
+}
+
+// releaseDate is today, or SOURCE_DATE_EPOCH when set so that a rerun gives
+// the same file byte for byte.
+func releaseDate(e *env) time.Time {
+	if s := e.getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(secs, 0).UTC()
+		}
+	}
+	return time.Now().UTC()
+}
+
+// notesProgress shows the count of commits read on a terminal and nothing
+// elsewhere; the returned func clears the line.
+func notesProgress(w io.Writer, repo *releasenotes.Repo) (stop func()) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	shown := false
+	repo.Progress = func(n int) {
+		shown = true
+		fmt.Fprintf(f, "\rreading the history: %d commits", n)
+	}
+	return func() {
+		if shown {
+			fmt.Fprint(f, "\r\033[K")
+		}
+	}
+}
+
+func commitsWord(n int) string {
+	if n == 1 {
+		return "1 commit in the range"
+	}
+	return fmt.Sprintf("%d commits in the range", n)
+}
+
+func shortHash(hash string) string {
+	if len(hash) > 7 {
+		return hash[:7]
+	}
+	return hash
+}

@@ -1,0 +1,159 @@
+package releasenotes
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// baseDate is when every test history starts; each commit is a minute later,
+// so hashes are the same on every machine.
+var baseDate = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// gitRepo is a scratch repository built with the git CLI, hermetic: no
+// system or global configuration, a fixed identity and fixed dates.
+type gitRepo struct {
+	t   testing.TB
+	dir string
+	env []string
+	n   int
+}
+
+func hermeticGitEnv(home string) []string {
+	return []string{
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + home,
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL=" + os.DevNull,
+		"GIT_TERMINAL_PROMPT=0",
+		"LC_ALL=C",
+		"TZ=UTC",
+	}
+}
+
+func newGitRepo(t testing.TB) *gitRepo {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root := t.TempDir()
+	r := &gitRepo{t: t, dir: filepath.Join(root, "repo"), env: hermeticGitEnv(root)}
+	if err := os.Mkdir(r.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.git("init", "-q", "-b", "main")
+	return r
+}
+
+func (r *gitRepo) repo() *Repo { return &Repo{Dir: r.dir, Env: r.env} }
+
+// git runs a git command with the next commit's date and a default author.
+func (r *gitRepo) git(args ...string) string {
+	r.t.Helper()
+	return r.gitAs("Alice Example", "alice@example.com", args...)
+}
+
+func (r *gitRepo) gitAs(name, email string, args ...string) string {
+	r.t.Helper()
+	date := baseDate.Add(time.Duration(r.n) * time.Minute).Format(time.RFC3339)
+	cmd := exec.Command("git", append([]string{"-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
+	cmd.Dir = r.dir
+	cmd.Env = append(os.Environ(), r.env...)
+	cmd.Env = append(cmd.Env,
+		"GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email,
+		"GIT_COMMITTER_NAME=Release Tester", "GIT_COMMITTER_EMAIL=ci@example.com",
+		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// commit changes a file and commits it with the message; it returns the hash.
+func (r *gitRepo) commit(msg string) string {
+	r.t.Helper()
+	return r.commitAs("Alice Example", "alice@example.com", msg)
+}
+
+func (r *gitRepo) commitAs(name, email, msg string) string {
+	r.t.Helper()
+	r.n++
+	path := filepath.Join(r.dir, fmt.Sprintf("file%d.txt", r.n))
+	if err := os.WriteFile(path, []byte(msg), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+	msgFile := filepath.Join(filepath.Dir(r.dir), "message.txt")
+	if err := os.WriteFile(msgFile, []byte(msg), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+	r.gitAs(name, email, "add", "-A")
+	r.gitAs(name, email, "commit", "-q", "--cleanup=whitespace", "-F", msgFile)
+	return r.head()
+}
+
+func (r *gitRepo) head() string { return r.git("rev-parse", "HEAD") }
+
+func (r *gitRepo) tag(name string) { r.git("tag", name) }
+
+func (r *gitRepo) history(o RangeOptions) *History {
+	r.t.Helper()
+	if o.TagPrefix == "" {
+		o.TagPrefix = "v"
+	}
+	h, err := r.repo().History(context.Background(), o)
+	if err != nil {
+		r.t.Fatalf("History: %v", err)
+	}
+	return h
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./releasenotes -run %s -update to create it)", err, t.Name())
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the output (rerun with -update if the change is intended):\n%s", path, diffLines(string(want), got))
+	}
+}
+
+// diffLines shows the first differing lines.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, c string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			c = g[i]
+		}
+		if a != c {
+			fmt.Fprintf(&b, "line %d:\n  want %q\n  got  %q\n", i+1, a, c)
+			if shown++; shown == 8 {
+				break
+			}
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,514 @@
+package releasenotes
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+
+	"github.com/releasebot/releasebot/config"
+)
+
+// Options is what shapes the notes beyond the history. Every field is
+// optional; the zero value gives the default configuration, no links and
+// the built-in runbook. Callers pass the date: the notes never read the
+// clock themselves.
+type Options struct {
+	// Config supplies the tag prefix, categories, excluded types, canary
+	// steps and the default environment; nil means config.Default().
+	Config *config.Config
+	// RepoURL is the repository's web address ("https://github.com/o/r"),
+	// for PR, commit and compare links; see RepoURLFromRemote.
+	RepoURL string
+	// Date is the release date.
+	Date time.Time
+	// Version forces the version ("1.4.0" or "v1.4.0") instead of deciding it.
+	Version string
+	// Runbook is the team's runbook; nil means BuiltinRunbook().
+	Runbook *Runbook
+	// Flags is the flag state per environment, from the flag file, in the
+	// order the environments should appear.
+	Flags []FlagState
+	// FlagsFile names the flag file in the notes (".release/flags.yaml").
+	FlagsFile string
+	// TouchedFlags are flags the caller knows the release changes (e.g. from
+	// the flag file's diff over the range); FF_ names in the commit
+	// messages are added to them.
+	TouchedFlags []string
+	// Audit, Prod and RolloutLog are filled in by later steps.
+	Audit      AuditTable
+	Prod       ProdStatus
+	RolloutLog []RolloutEntry
+}
+
+// Notes is everything RELEASE_NOTES.md shows, ready for a template. Building
+// it is deterministic: the same history and options give the same notes.
+type Notes struct {
+	// Release is false when nothing in the range is releasable; Version and
+	// Tag are then empty unless Options.Version forced them.
+	Release  bool   `json:"release"`
+	Version  string `json:"version,omitempty"`
+	Tag      string `json:"tag,omitempty"`
+	Date     string `json:"date"`
+	Previous string `json:"previous,omitempty"`
+	// Decision is what the commits call for; Version differs from it when
+	// Options.Version forces one or the range ends at a release tag.
+	Decision Decision `json:"decision"`
+
+	RepoURL    string `json:"repo_url,omitempty"`
+	CompareURL string `json:"compare_url,omitempty"`
+
+	// Commits counts the range's commits, merges included; Hidden the
+	// changes left out by notes.exclude_types; Reverted the changes dropped
+	// because a revert in the same range undid them (both are dropped).
+	Commits  int `json:"commits"`
+	Hidden   int `json:"hidden"`
+	Reverted int `json:"reverted"`
+
+	// Breaking lists breaking changes first; they appear in their category
+	// too.
+	Breaking []Entry `json:"breaking,omitempty"`
+	// Sections are the configured categories in order, then "Reverts", then
+	// "Other changes"; empty ones are left out.
+	Sections     []Section     `json:"sections"`
+	Contributors []Contributor `json:"contributors"`
+
+	Flags FlagTable `json:"flags"`
+
+	// Environment is the PROD environment the rollout commands act on: the
+	// configured default environment.
+	Environment string `json:"environment"`
+	// CanarySteps are the configured canary percentages.
+	CanarySteps []int `json:"canary_steps"`
+	// Runbook is the runbook the checklists come from.
+	Runbook *Runbook `json:"runbook"`
+	// Rollout and RollbackPlan are the exact commands to run.
+	Rollout      []RolloutStep `json:"rollout"`
+	RollbackPlan []RolloutStep `json:"rollback_plan"`
+
+	Audit      AuditTable     `json:"audit"`
+	Prod       ProdStatus     `json:"prod"`
+	RolloutLog []RolloutEntry `json:"rollout_log"`
+
+	// Warnings are things a person should look at: ignored footers and the
+	// like.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Entry is one change as the notes list it. From git alone PR is the number
+// from the subject (0 when none) and Author the commit's author name; with
+// GitHub metadata Author is "@login".
+type Entry struct {
+	Type         string   `json:"type,omitempty"`
+	Scope        string   `json:"scope,omitempty"`
+	Description  string   `json:"description"`
+	Breaking     bool     `json:"breaking,omitempty"`
+	BreakingNote string   `json:"breaking_note,omitempty"`
+	Hash         string   `json:"hash"`
+	ShortHash    string   `json:"short_hash"`
+	CommitURL    string   `json:"commit_url,omitempty"`
+	PR           int      `json:"pr,omitempty"`
+	PRURL        string   `json:"pr_url,omitempty"`
+	Labels       []string `json:"labels,omitempty"`
+	Author       string   `json:"author"`
+}
+
+// Section is one category of changes.
+type Section struct {
+	Title   string  `json:"title"`
+	Entries []Entry `json:"entries"`
+}
+
+// Section titles that are not configured.
+const (
+	RevertsTitle = "Reverts"
+	OtherTitle   = "Other changes"
+)
+
+// Contributor is someone whose change is in the release: "@login" when
+// GitHub metadata says who, else the git author name.
+type Contributor struct {
+	Name string `json:"name"`
+	URL  string `json:"url,omitempty"`
+}
+
+// RolloutStep is a command to run and what to check around it.
+type RolloutStep struct {
+	Command string `json:"command"`
+	Note    string `json:"note"`
+}
+
+// Build turns a history into notes. It fails only on a forced version that
+// is not a semantic version.
+func Build(h *History, o Options) (*Notes, error) {
+	cfg := o.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	rb := o.Runbook
+	if rb == nil {
+		rb = BuiltinRunbook()
+	}
+	n := &Notes{
+		Date:        o.Date.Format("2006-01-02"),
+		Previous:    h.Previous.Name,
+		RepoURL:     strings.TrimRight(o.RepoURL, "/"),
+		Commits:     h.Commits,
+		Environment: cfg.DefaultEnvironment,
+		CanarySteps: append([]int(nil), cfg.Canary.Steps...),
+		Runbook:     rb,
+		Audit:       o.Audit,
+		Prod:        o.Prod,
+		RolloutLog:  append([]RolloutEntry(nil), o.RolloutLog...),
+	}
+	changes, reverted := cancelReverts(h.Changes)
+	n.Reverted = reverted
+	n.Decision = NextVersion(h.Previous.Version, changes)
+	if h.Commits == 0 {
+		n.Decision.Reason = "no commits since " + orRoot(h.From)
+	} else if len(changes) == 0 {
+		n.Decision.Reason = "every change since " + orRoot(h.From) + " was reverted"
+	}
+	n.Warnings = append(n.Warnings, n.Decision.Warnings...)
+	next := n.Decision.Next
+	if !h.Target.IsZero() && o.Version == "" {
+		next = h.Target.Version
+		n.Decision.Reason = "the tag " + h.Target.Name
+	}
+	if o.Version != "" {
+		v, err := semver.StrictNewVersion(strings.TrimPrefix(strings.TrimPrefix(o.Version, cfg.TagPrefix), "v"))
+		if err != nil {
+			return nil, fmt.Errorf("the version %q is not a semantic version such as 1.4.0", o.Version)
+		}
+		next = v
+		n.Decision.Reason = "set by hand"
+	}
+	if next != nil {
+		n.Release = true
+		n.Version = next.String()
+		n.Tag = cfg.TagPrefix + n.Version
+	}
+	if n.RepoURL != "" && n.Tag != "" {
+		if n.Previous != "" {
+			n.CompareURL = n.RepoURL + "/compare/" + n.Previous + "..." + n.Tag
+		} else {
+			n.CompareURL = n.RepoURL + "/commits/" + n.Tag
+		}
+	}
+	n.categorize(changes, cfg)
+	n.Contributors = contributors(changes)
+	touched := append([]string(nil), o.TouchedFlags...)
+	for _, c := range changes {
+		touched = append(touched, c.Flags...)
+	}
+	n.Flags = flagTable(touched, o.Flags, o.FlagsFile)
+	toggle, pin := commandFlags(n.Flags.Names(), o.Flags, n.Environment)
+	n.Rollout, n.RollbackPlan = rolloutSteps(cfg.Canary.Steps, toggle, pin)
+	return n, nil
+}
+
+func orRoot(from string) string {
+	if from == "" {
+		return "the first commit"
+	}
+	return from
+}
+
+// categorize places each change: a PR label names a category first
+// (release-drafter's way), then the commit type; excluded types are hidden
+// unless breaking; reverts and everything else get their own sections.
+func (n *Notes) categorize(changes []Change, cfg *config.Config) {
+	cats := cfg.Notes.Categories
+	buckets := make([][]Entry, len(cats)+2)
+	for i := range changes {
+		c := &changes[i]
+		e := n.entry(c)
+		if c.Breaking {
+			n.Breaking = append(n.Breaking, e)
+		}
+		at := categoryOf(c, cats)
+		switch {
+		case at >= 0:
+		case c.Type == "revert":
+			at = len(cats)
+		case c.Conventional() && containsString(cfg.Notes.ExcludeTypes, c.Type):
+			if !c.Breaking {
+				n.Hidden++
+			}
+			continue
+		default:
+			// Uncategorised: show the subject as written, type and all.
+			at = len(cats) + 1
+			e.Scope = ""
+			if d, _, _ := cutPRSuffix(c.Subject); d != "" {
+				e.Description = d
+			}
+		}
+		buckets[at] = append(buckets[at], e)
+	}
+	for i, b := range buckets {
+		if len(b) == 0 {
+			continue
+		}
+		title := OtherTitle
+		switch {
+		case i < len(cats):
+			title = cats[i].Title
+		case i == len(cats):
+			title = RevertsTitle
+		}
+		n.Sections = append(n.Sections, Section{Title: title, Entries: b})
+	}
+}
+
+func categoryOf(c *Change, cats []config.Category) int {
+	if c.PR != nil {
+		for i, cat := range cats {
+			for _, l := range c.PR.Labels {
+				if containsFold(cat.Labels, l) {
+					return i
+				}
+			}
+		}
+	}
+	if c.Type == "" {
+		return -1
+	}
+	for i, cat := range cats {
+		if containsString(cat.Types, c.Type) {
+			return i
+		}
+	}
+	return -1
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Notes) entry(c *Change) Entry {
+	e := Entry{
+		Type: c.Type, Scope: c.Scope, Description: c.Description,
+		Breaking: c.Breaking, BreakingNote: c.BreakingNote,
+		Hash: c.Hash, ShortHash: short(c.Hash),
+	}
+	if n.RepoURL != "" {
+		e.CommitURL = n.RepoURL + "/commit/" + c.Hash
+	}
+	if a := authorOf(c); a.Login != "" {
+		e.Author = "@" + a.Login
+	} else {
+		e.Author = a.Name
+	}
+	if c.PR != nil && c.PR.Number > 0 {
+		e.PR = c.PR.Number
+		e.PRURL = c.PR.URL
+		if e.PRURL == "" && n.RepoURL != "" {
+			e.PRURL = fmt.Sprintf("%s/pull/%d", n.RepoURL, c.PR.Number)
+		}
+		e.Labels = append([]string(nil), c.PR.Labels...)
+	}
+	return e
+}
+
+// contributors lists authors and co-authors once each, sorted by name
+// without regard to case; a GitHub login stands for the person when known.
+func contributors(changes []Change) []Contributor {
+	seen := map[string]bool{}
+	var out []Contributor
+	add := func(p Person) {
+		name, key := p.Name, "name:"+strings.ToLower(p.Name)
+		if p.Login != "" {
+			name, key = "@"+p.Login, "login:"+strings.ToLower(p.Login)
+		} else if p.Email != "" {
+			key = "email:" + strings.ToLower(p.Email)
+		}
+		if name == "" || seen[key] {
+			return
+		}
+		seen[key] = true
+		out = append(out, Contributor{Name: name})
+	}
+	for _, c := range changes {
+		add(authorOf(&c))
+		for _, co := range c.CoAuthors {
+			add(co)
+		}
+	}
+	// The same person may appear by e-mail and by name; keep one per shown name.
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := strings.ToLower(strings.TrimPrefix(out[i].Name, "@")), strings.ToLower(strings.TrimPrefix(out[j].Name, "@"))
+		if a != b {
+			return a < b
+		}
+		return out[i].Name < out[j].Name
+	})
+	dedup := out[:0]
+	for i, c := range out {
+		if i > 0 && out[i-1].Name == c.Name {
+			continue
+		}
+		dedup = append(dedup, c)
+	}
+	return dedup
+}
+
+// authorOf is who a change is credited to: the pull request's author when
+// GitHub says, else the commit's author.
+func authorOf(c *Change) Person {
+	if c.PR != nil && c.PR.Author != "" {
+		return Person{Login: c.PR.Author}
+	}
+	return c.Author
+}
+
+// cancelReverts drops each change reverted within the range together with
+// its revert, as conventional-changelog does; a revert of a revert brings the
+// original back. Changes stay newest first. It returns how many changes were
+// dropped.
+func cancelReverts(changes []Change) ([]Change, int) {
+	active := make([]bool, len(changes))
+	for i := range active {
+		active[i] = true
+	}
+	undid := map[int]int{} // revert index → the index it cancelled
+	find := func(r *Revert, before int) int {
+		for j := len(changes) - 1; j > before; j-- { // older than the revert
+			h := changes[j].Hash
+			if r.Hash != "" && len(r.Hash) <= len(h) && strings.HasPrefix(h, r.Hash) {
+				return j
+			}
+		}
+		if r.Hash == "" && r.Subject != "" {
+			for j := before + 1; j < len(changes); j++ { // the newest match
+				if changes[j].Subject == r.Subject && active[j] {
+					return j
+				}
+			}
+		}
+		return -1
+	}
+	for i := len(changes) - 1; i >= 0; i-- { // oldest first
+		r := changes[i].Revert
+		if r == nil {
+			continue
+		}
+		t := find(r, i)
+		switch {
+		case t < 0:
+		case active[t]:
+			active[t], active[i] = false, false
+			undid[i] = t
+		default:
+			if x, ok := undid[t]; ok { // reverting a revert that cancelled x
+				active[x], active[i] = true, false
+			}
+		}
+	}
+	out := make([]Change, 0, len(changes))
+	for i, c := range changes {
+		if active[i] {
+			out = append(out, c)
+		}
+	}
+	return out, len(changes) - len(out)
+}
+
+// Count returns how many entries the notes list, breaking ones once.
+func (n *Notes) Count() int {
+	total := 0
+	for _, s := range n.Sections {
+		total += len(s.Entries)
+	}
+	for _, e := range n.Breaking {
+		if !n.listed(e.Hash) {
+			total++
+		}
+	}
+	return total
+}
+
+func (n *Notes) listed(hash string) bool {
+	for _, s := range n.Sections {
+		for _, e := range s.Entries {
+			if e.Hash == hash {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Uncategorised counts the entries under "Other changes": the self-audit's
+// "notes complete" check wants none.
+func (n *Notes) Uncategorised() int {
+	for _, s := range n.Sections {
+		if s.Title == OtherTitle {
+			return len(s.Entries)
+		}
+	}
+	return 0
+}
+
+// AppendRollout adds an entry to the rollout log.
+func (n *Notes) AppendRollout(e RolloutEntry) { n.RolloutLog = append(n.RolloutLog, e) }
+
+// commandFlags picks the touched flags the rollout commands name: those the
+// PROD environment has (all touched flags when the flag state is unknown),
+// and of them the ones to pin on at the end: not already on by default.
+func commandFlags(touched []string, states []FlagState, env string) (toggle, pin []string) {
+	inEnv := map[string]FlagState{}
+	for _, s := range states {
+		if s.Env == env {
+			inEnv[s.Name] = s
+		}
+	}
+	for _, f := range touched {
+		s, ok := inEnv[f]
+		if len(inEnv) > 0 && !ok {
+			continue
+		}
+		toggle = append(toggle, f)
+		if !s.Default || s.Override != "" {
+			pin = append(pin, f)
+		}
+	}
+	return toggle, pin
+}
+
+// rolloutSteps writes the PROD rollout and the rollback plan as commands:
+// one /canary per configured step with /ab_status around them, then pinning
+// the flags; /rollback first in the plan, then one flag at a time.
+func rolloutSteps(steps []int, flags, pin []string) (rollout, rollback []RolloutStep) {
+	rollout = append(rollout, RolloutStep{Command: "/ab_status",
+		Note: "before the start: the canary is at 0% and the flags this release touches are off, with canary: true"})
+	for i, s := range steps {
+		note := fmt.Sprintf("then `/ab_status`: the flags are off, marked `canary %d%%`; check a test user in the cohort (`/ab_status user <id>`), /metrics, Sentry and support", s)
+		switch {
+		case s == 100:
+			note = "everyone is in the cohort; then `/ab_status` and the same checks"
+		case i > 0:
+			note = fmt.Sprintf("then `/ab_status`; repeat the checks at %d%%", s)
+		}
+		rollout = append(rollout, RolloutStep{Command: fmt.Sprintf("/canary %d", s), Note: note})
+	}
+	for _, f := range pin {
+		rollout = append(rollout, RolloutStep{Command: "/toggle " + f + " on", Note: "once stable, pin the flag on for everyone"})
+	}
+	rollback = append(rollback, RolloutStep{Command: "/rollback",
+		Note: "instant, never gated: the canary goes to 0% and every canary flag is overridden off"})
+	for _, f := range flags {
+		rollback = append(rollback, RolloutStep{Command: "/toggle " + f + " off", Note: "turn off this flag only"})
+	}
+	for _, f := range flags {
+		rollback = append(rollback, RolloutStep{Command: "/toggle " + f + " default", Note: "after the incident, clear the override"})
+	}
+	return rollout, rollback
+}

@@ -1,0 +1,206 @@
+package releasenotes
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"io"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// TemplatePath is where a repository overrides the RELEASE_NOTES.md
+// template.
+const TemplatePath = ".github/releasebot/RELEASE_NOTES.md.tmpl"
+
+//go:embed templates/RELEASE_NOTES.md.tmpl
+var defaultTemplate string
+
+// Template renders notes as Markdown with text/template. The default
+// template is made of blocks — "notes" (title, breaking changes, categories,
+// contributors, compare link), "flags", "stage", "rollout", "rollback",
+// "audit", "prod" and "log" — and a user's template is parsed over it: a
+// {{define "block"}} replaces that block only, and text outside any define
+// replaces the whole document.
+type Template struct {
+	t *template.Template
+	// Source names the template in errors: "built-in" or the file's path.
+	Source string
+}
+
+// DefaultTemplate returns the built-in template.
+func DefaultTemplate() *Template {
+	t, err := newTemplate().Parse(defaultTemplate)
+	if err != nil {
+		panic(fmt.Sprintf("the built-in template does not parse: %v", err)) // caught by the tests
+	}
+	return &Template{t: t, Source: "built-in"}
+}
+
+// DefaultTemplateText returns the built-in template's text, to copy and edit.
+func DefaultTemplateText() string { return defaultTemplate }
+
+// ParseTemplate parses a user's template over the default one. source names
+// the file in errors.
+func ParseTemplate(source, text string) (*Template, error) {
+	t, err := DefaultTemplate().t.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.Parse(text); err != nil {
+		return nil, fmt.Errorf("the notes template %s does not parse: %w", source, err)
+	}
+	return &Template{t: t, Source: source}, nil
+}
+
+// Render writes the whole RELEASE_NOTES.md.
+func (t *Template) Render(w io.Writer, n *Notes) error {
+	return t.execute(w, "RELEASE_NOTES.md", n)
+}
+
+// RenderNotes writes only the "notes" block: the changes, without checklists.
+func (t *Template) RenderNotes(w io.Writer, n *Notes) error {
+	return t.execute(w, "notes", n)
+}
+
+func (t *Template) execute(w io.Writer, name string, n *Notes) error {
+	var b bytes.Buffer
+	if err := t.t.ExecuteTemplate(&b, name, n); err != nil {
+		return fmt.Errorf("the notes template %s failed: %w", t.Source, err)
+	}
+	out := strings.TrimRight(b.String(), "\n") + "\n"
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+// Markdown renders the whole document with the built-in template.
+func Markdown(n *Notes) string {
+	var b strings.Builder
+	if err := DefaultTemplate().Render(&b, n); err != nil {
+		panic(err) // the built-in template renders any Notes; the tests hold it to that
+	}
+	return b.String()
+}
+
+func newTemplate() *template.Template {
+	return template.New("RELEASE_NOTES.md").Option("missingkey=error").Funcs(template.FuncMap{
+		"link":      link,
+		"code":      code,
+		"cell":      cell,
+		"indent":    indent,
+		"checklist": checklist,
+		"list":      list,
+		"inc":       func(i int) int { return i + 1 },
+		"commit":    commitLink,
+		"datetime":  datetime,
+		"status":    statusLabel,
+		"join":      strings.Join,
+		"percents":  percents,
+	})
+}
+
+// link is [text](url), or text alone when the URL is unknown.
+func link(text, url string) string {
+	if url == "" {
+		return text
+	}
+	return "[" + text + "](" + url + ")"
+}
+
+// code wraps text in a code span, with enough backticks for what it holds.
+func code(s string) string {
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// cell makes text safe in a table cell: one line, pipes escaped.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "\r", "")
+	s = strings.ReplaceAll(s, "\n", " ")
+	return strings.ReplaceAll(s, "|", `\|`)
+}
+
+// indent prefixes every line but the first with n spaces.
+func indent(n int, s string) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}
+
+// checklist renders runbook items as tasks, one a line: each item's marker
+// as written, an empty box (ticked when the source ticked it), and its text
+// byte for byte. Nested items are indented four spaces a level.
+func checklist(items []RunbookItem) string {
+	var b strings.Builder
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		box := "[ ] "
+		if it.Done {
+			box = "[x] "
+		}
+		b.WriteString(strings.Repeat("    ", it.Depth) + it.Marker + " " + box + it.Text)
+	}
+	return b.String()
+}
+
+// list renders runbook items as a plain list, as written.
+func list(items []RunbookItem) string {
+	var b strings.Builder
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.Repeat("    ", it.Depth) + it.Marker + " " + it.Text)
+	}
+	return b.String()
+}
+
+// commitLink links a commit's short hash to its page when the repository
+// URL is known.
+func commitLink(repoURL, hash string) string {
+	if hash == "" {
+		return ""
+	}
+	if repoURL == "" {
+		return short(hash)
+	}
+	return link(short(hash), repoURL+"/commit/"+hash)
+}
+
+// datetime formats a time in UTC to the minute.
+func datetime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func statusLabel(s AuditStatus) string {
+	switch s {
+	case AuditPass:
+		return "✅ pass"
+	case AuditWarn:
+		return "⚠️ warn"
+	case AuditFail:
+		return "❌ fail"
+	case AuditSkip:
+		return "⏭️ skip"
+	}
+	return string(s)
+}
+
+// percents writes canary steps as "10% → 50% → 100%".
+func percents(steps []int) string {
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = fmt.Sprintf("%d%%", s)
+	}
+	return strings.Join(parts, " → ")
+}
