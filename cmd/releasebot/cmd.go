@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/localgit"
@@ -28,6 +29,11 @@ commits once.
 
 Commands:
 ` + indent(chatops.HelpText("")) + `
+Raising the canary runs the gates of canary.gates for the target environment
+(health, metrics, Sentry issues of the current release tag + release_suffix,
+with SENTRY_AUTH_TOKEN, SENTRY_ORG, SENTRY_PROJECT, SENTRY_URL); a failing gate
+refuses with its reason unless --force. Lowering and /rollback never run them.
+
 Exit codes: 0 done or nothing to do, 1 refused (policy, gate, authorization,
 uncommitted edits to the flag file), 2 bad input (the command or the flag
 file), 3 the repository or a remote failed.`,
@@ -47,7 +53,8 @@ file), 3 the repository or a remote failed.`,
 			if as == "" {
 				as = localUser(c.Context(), g.repo, e.getenv)
 			}
-			svc := &chatops.Service{Store: store, Config: cfg}
+			tag, _ := gitOutput(c.Context(), g.repo, "describe", "--tags", "--abbrev=0", "--match", cfg.TagPrefix+"*", "refs/heads/"+store.Branch)
+			svc := &chatops.Service{Store: store, Config: cfg, Gate: audit.NewGate(cfg, tag, e.getenv)}
 			reply := svc.Run(c.Context(), chatops.Request{
 				Text:  args[0],
 				Actor: chatops.Actor{Name: as, ID: as, Via: "cli"},

@@ -1,0 +1,78 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// HealthCheck ("health") GETs an environment's health_url with its headers
+// and passes on a 2xx answer whose body says ok: {"status":"ok"} or a plain
+// "ok". "pass", "up" and "healthy" (IETF health-check and Spring Boot
+// spellings) count as ok, "warn" and "degraded" as a warning.
+type HealthCheck struct {
+	Env    string // environment name, for reasons
+	Source string // where health_url would be configured, for the skip reason
+	Endpoint
+}
+
+func (HealthCheck) String() string { return "health" }
+
+// Run probes the health URL.
+func (c HealthCheck) Run(ctx context.Context) (Result, error) {
+	if c.URL == "" {
+		return skipped(fmt.Sprintf("%s has no health_url in %s", c.Env, c.Source)), nil
+	}
+	ev := Evidence{URL: c.Target(), Threshold: `2xx with status "ok"`}
+	a, err := c.get(ctx, "application/json, text/plain;q=0.9, */*;q=0.5", 1<<20)
+	if err != nil {
+		return Result{Evidence: ev}, err
+	}
+	ev.Observed = a.Status
+	if !a.ok() {
+		return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s", ev.URL, a.Status), Evidence: ev}, nil
+	}
+	status, err := ParseHealthBody(a.Body)
+	if err != nil {
+		return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s with %v", ev.URL, a.Status, err), Evidence: ev}, nil
+	}
+	ev.Observed = fmt.Sprintf("%s, status %q", a.Status, status)
+	switch strings.ToLower(status) {
+	case "ok", "pass", "up", "healthy":
+		return Result{Status: Pass, Reason: fmt.Sprintf("%s answered %s, status %q", ev.URL, a.Status, status), Evidence: ev}, nil
+	case "warn", "degraded":
+		return Result{Status: Warn, Reason: fmt.Sprintf("%s answered %s but reports status %q", ev.URL, a.Status, status), Evidence: ev}, nil
+	}
+	return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s but reports status %q", ev.URL, a.Status, status), Evidence: ev}, nil
+}
+
+// ParseHealthBody reads the status of a health answer: the "status" member
+// of a JSON object, or a plain-text body of one word. It fails on an empty
+// body, a JSON object without a string status, or any other text.
+func ParseHealthBody(body []byte) (string, error) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return "", errors.New(`an empty body; expected {"status":"ok"} or ok`)
+	}
+	if b[0] == '{' {
+		var v struct {
+			Status *string `json:"status"`
+		}
+		if err := json.Unmarshal(b, &v); err != nil {
+			return "", fmt.Errorf("a body that is not valid JSON: %q", snippet(b))
+		}
+		if v.Status == nil || strings.TrimSpace(*v.Status) == "" {
+			return "", fmt.Errorf(`JSON without a "status": %q`, snippet(b))
+		}
+		return strings.TrimSpace(*v.Status), nil
+	}
+	word := string(b)
+	if len(word) > 32 || strings.IndexFunc(word, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' && r != '_' }) >= 0 {
+		return "", fmt.Errorf(`a body that is neither {"status":"ok"} nor ok: %q`, snippet(b))
+	}
+	return word, nil
+}

@@ -1,0 +1,132 @@
+package audit
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCheck runs one check through a Runner, as the audit does, and asserts
+// that no rendering of the result holds the secret.
+func runCheck(t *testing.T, c Check, timeout time.Duration) Result {
+	t.Helper()
+	rep := Runner{Timeout: timeout}.Run(context.Background(), c)
+	noSecret(t, "markdown", rep.Markdown())
+	noSecret(t, "json", string(rep.JSON()))
+	return rep.Checks[0]
+}
+
+func health(url string) HealthCheck {
+	return HealthCheck{Env: "stage", Source: ".github/releasebot.yml", Endpoint: Endpoint{URL: url, Headers: stageHeaders, Getenv: getenv}}
+}
+
+func TestHealthCheck(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		status      int
+		ctype, body string
+		delay       time.Duration
+		want        Status
+		reason      string // the reason after the URL
+	}{
+		{"json ok", 200, "application/json", `{"status":"ok","version":"1.2.3"}`, 0, Pass, ` answered 200 OK, status "ok"`},
+		{"plain ok", 200, "text/plain", "OK\n", 0, Pass, ` answered 200 OK, status "OK"`},
+		{"spring up", 200, "application/json", `{"status":"UP"}`, 0, Pass, ` answered 200 OK, status "UP"`},
+		{"503", 503, "application/json", `{"status":"down"}`, 0, Fail, ` answered 503 Service Unavailable`},
+		{"down", 200, "application/json", `{"status":"down"}`, 0, Fail, ` answered 200 OK but reports status "down"`},
+		{"degraded", 200, "application/json", `{"status":"degraded"}`, 0, Warn, ` answered 200 OK but reports status "degraded"`},
+		{"html body", 200, "text/html", "<html><body>It works!</body></html>", 0, Fail, ` answered 200 OK with a body that is neither {"status":"ok"} nor ok: "<html><body>It works!</body></html>"`},
+		{"broken json", 200, "application/json", `{"status": "ok"`, 0, Fail, ` answered 200 OK with a body that is not valid JSON: "{\"status\": \"ok\""`},
+		{"json without status", 200, "application/json", `{"healthy":true}`, 0, Fail, ` answered 200 OK with JSON without a "status": "{\"healthy\":true}"`},
+		{"empty", 204, "text/plain", "", 0, Fail, ` answered 204 No Content with an empty body; expected {"status":"ok"} or ok`},
+		{"timeout", 200, "application/json", `{"status":"ok"}`, 3 * time.Second, Fail, ` did not answer within 300ms`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv, _ := healthServer(t, tt.status, tt.ctype, tt.body, tt.delay)
+			timeout := 5 * time.Second
+			if tt.delay > 0 {
+				timeout = 300 * time.Millisecond
+			}
+			got := runCheck(t, health(srv.URL+"/health"), timeout)
+			if got.Name != "health" || got.Status != tt.want || got.Reason != srv.URL+"/health"+tt.reason {
+				t.Errorf("got %s %q\nwant %s %q", got.Status, got.Reason, tt.want, srv.URL+"/health"+tt.reason)
+			}
+			if got.Evidence.URL != srv.URL+"/health" {
+				t.Errorf("evidence URL = %q", got.Evidence.URL)
+			}
+		})
+	}
+}
+
+func TestHealthCheckUnconfiguredAndBroken(t *testing.T) {
+	t.Parallel()
+	got := runCheck(t, health(""), time.Second)
+	if got.Status != Skip || got.Reason != "stage has no health_url in .github/releasebot.yml" {
+		t.Errorf("no URL: %s %q", got.Status, got.Reason)
+	}
+
+	srv, hits := healthServer(t, 200, "application/json", `{"status":"ok"}`, 0)
+	c := health(srv.URL + "/health")
+	c.Getenv = nil
+	got = runCheck(t, c, time.Second)
+	if got.Status != Fail || !strings.Contains(got.Reason, "environment variable STAGE_TOKEN is not set") || hits.Load() != 0 {
+		t.Errorf("missing variable: %s %q after %d requests", got.Status, got.Reason, hits.Load())
+	}
+
+	u := closedURL(t, "/health")
+	got = runCheck(t, health(u), time.Second)
+	if got.Status != Fail || !strings.HasPrefix(got.Reason, "could not reach "+u+": ") {
+		t.Errorf("closed port: %s %q", got.Status, got.Reason)
+	}
+
+	got = runCheck(t, health("stage.example.com/health"), time.Second)
+	if got.Status != Fail || got.Reason != `"stage.example.com/health" is not an http(s) URL` {
+		t.Errorf("bad URL: %s %q", got.Status, got.Reason)
+	}
+}
+
+func TestHealthSecretNeverShown(t *testing.T) {
+	t.Parallel()
+	// A server that echoes the request's Authorization header in its body.
+	srv, _ := healthServer(t, 200, "text/plain", "denied for Bearer "+secret, 0)
+	got := runCheck(t, health(srv.URL+"/health"), time.Second)
+	if got.Status != Fail || !strings.Contains(got.Reason, "[redacted]") {
+		t.Errorf("got %s %q", got.Status, got.Reason)
+	}
+	noSecret(t, "reason", got.Reason)
+}
+
+func TestParseHealthBody(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string]string{
+		`{"status":"ok"}`:            "ok",
+		" ok \n":                     "ok",
+		`{"status":" pass ","x":[]}`: "pass",
+		"healthy":                    "healthy",
+	} {
+		if got, err := ParseHealthBody([]byte(body)); err != nil || got != want {
+			t.Errorf("ParseHealthBody(%q) = %q, %v; want %q", body, got, err, want)
+		}
+	}
+	for _, body := range []string{"", "  ", `{"status":1}`, `{"status":""}`, "all good here", "ok!", `["ok"]`} {
+		if got, err := ParseHealthBody([]byte(body)); err == nil {
+			t.Errorf("ParseHealthBody(%q) = %q, want an error", body, got)
+		}
+	}
+}
+
+func FuzzParseHealthBody(f *testing.F) {
+	for _, s := range []string{`{"status":"ok"}`, "ok", "", `{"status":null}`, "<html>", "\xff\xfe"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		status, err := ParseHealthBody(body)
+		if err == nil && status == "" {
+			t.Fatalf("empty status without an error for %q", body)
+		}
+	})
+}

@@ -1,0 +1,242 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/releasebot/releasebot/config"
+)
+
+// fake is a check whose behaviour a test sets.
+type fake struct {
+	name  string
+	calls *atomic.Int32
+	run   func(ctx context.Context, call int32) (Result, error)
+}
+
+func (f fake) String() string { return f.name }
+func (f fake) Run(ctx context.Context) (Result, error) {
+	n := int32(1)
+	if f.calls != nil {
+		n = f.calls.Add(1)
+	}
+	return f.run(ctx, n)
+}
+
+func sleeper(name string, d time.Duration, s Status) fake {
+	return fake{name: name, run: func(ctx context.Context, _ int32) (Result, error) {
+		select {
+		case <-time.After(d):
+			return Result{Status: s, Reason: name + " done"}, nil
+		case <-ctx.Done():
+			return Result{}, ctx.Err()
+		}
+	}}
+}
+
+func TestRunnerKeepsDeclaredOrder(t *testing.T) {
+	t.Parallel()
+	rep := Runner{}.Run(context.Background(),
+		sleeper("a", 150*time.Millisecond, Pass),
+		sleeper("b", 100*time.Millisecond, Skip),
+		sleeper("c", 50*time.Millisecond, Warn),
+		sleeper("d", 0, Pass),
+	)
+	var names []string
+	for _, c := range rep.Checks {
+		names = append(names, c.Name+":"+string(c.Status))
+	}
+	if got := strings.Join(names, " "); got != "a:pass b:skip c:warn d:pass" || rep.Status != Warn {
+		t.Errorf("order %s, overall %s", got, rep.Status)
+	}
+}
+
+func TestRunnerRetriesTransportErrorsOnce(t *testing.T) {
+	t.Parallel()
+	var flakyCalls, downCalls, badCalls atomic.Int32
+	flaky := fake{name: "flaky", calls: &flakyCalls, run: func(_ context.Context, n int32) (Result, error) {
+		if n == 1 {
+			return Result{}, &TransportError{URL: "http://x", Err: errors.New("connection reset by peer")}
+		}
+		return Result{Status: Pass, Reason: "fine"}, nil
+	}}
+	down := fake{name: "down", calls: &downCalls, run: func(context.Context, int32) (Result, error) {
+		return Result{Evidence: Evidence{URL: "http://x/health"}}, &TransportError{URL: "http://x/health", Err: errors.New("connection refused")}
+	}}
+	bad := fake{name: "bad", calls: &badCalls, run: func(context.Context, int32) (Result, error) {
+		return Result{}, errors.New("answered garbage")
+	}}
+	rep := Runner{}.Run(context.Background(), flaky, down, bad)
+	if rep.Checks[0].Status != Pass || flakyCalls.Load() != 2 {
+		t.Errorf("flaky: %+v after %d calls", rep.Checks[0], flakyCalls.Load())
+	}
+	if c := rep.Checks[1]; c.Status != Fail || c.Reason != "could not reach http://x/health: connection refused" || c.Evidence.URL != "http://x/health" || downCalls.Load() != 2 {
+		t.Errorf("down: %+v after %d calls", c, downCalls.Load())
+	}
+	if c := rep.Checks[2]; c.Status != Fail || c.Reason != "answered garbage" || badCalls.Load() != 1 {
+		t.Errorf("bad: %+v after %d calls", c, badCalls.Load())
+	}
+}
+
+// resetFirst accepts connections and closes the first one unanswered.
+type resetFirst struct {
+	net.Listener
+	accepted atomic.Int32
+}
+
+func (l *resetFirst) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.accepted.Add(1) == 1 {
+			c.Close()
+			continue
+		}
+		return c, nil
+	}
+}
+
+func TestRunnerRetriesAResetConnection(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(requireAuth(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status":"ok"}`))
+	}))
+	l := &resetFirst{Listener: srv.Listener}
+	srv.Listener = l
+	srv.Start()
+	defer srv.Close()
+	got := runCheck(t, health(srv.URL+"/health"), 5*time.Second)
+	if got.Status != Pass || l.accepted.Load() != 2 {
+		t.Errorf("got %s %q after %d connections", got.Status, got.Reason, l.accepted.Load())
+	}
+}
+
+func TestRunnerDoesNotRetryAnHTTPError(t *testing.T) {
+	t.Parallel()
+	srv, hits := healthServer(t, 502, "text/plain", "bad gateway", 0)
+	got := runCheck(t, health(srv.URL+"/health"), 5*time.Second)
+	if got.Status != Fail || hits.Load() != 1 {
+		t.Errorf("got %s %q after %d requests", got.Status, got.Reason, hits.Load())
+	}
+}
+
+func TestRunnerTimeoutsPanicsAndCancellation(t *testing.T) {
+	t.Parallel()
+	stubborn := fake{name: "stubborn", run: func(context.Context, int32) (Result, error) {
+		time.Sleep(2 * time.Second) // ignores ctx
+		return Result{Status: Pass}, nil
+	}}
+	crash := fake{name: "crash", run: func(context.Context, int32) (Result, error) { panic("boom") }}
+	silent := fake{name: "silent", run: func(context.Context, int32) (Result, error) { return Result{}, nil }}
+	start := time.Now()
+	rep := Runner{Timeout: 5 * time.Second, Timeouts: map[string]time.Duration{"stubborn": 100 * time.Millisecond}}.
+		Run(context.Background(), stubborn, crash, silent)
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("the runner waited %s for a check that ignores its context", d)
+	}
+	want := []string{"the check did not finish within 100ms", "the check crashed: boom", "the check gave no verdict"}
+	for i, c := range rep.Checks {
+		if c.Status != Fail || c.Reason != want[i] {
+			t.Errorf("%s: %s %q, want fail %q", c.Name, c.Status, c.Reason, want[i])
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep = Runner{}.Run(ctx, sleeper("late", time.Second, Pass))
+	if c := rep.Checks[0]; c.Status != Fail || c.Reason != "the audit was cancelled before this check finished" {
+		t.Errorf("cancelled: %+v", c)
+	}
+}
+
+func TestOverall(t *testing.T) {
+	t.Parallel()
+	r := func(ss ...Status) []Result {
+		var out []Result
+		for _, s := range ss {
+			out = append(out, Result{Status: s})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		in   []Result
+		want Status
+	}{
+		{nil, Pass},
+		{r(Skip, Skip), Pass},
+		{r(Pass, Skip), Pass},
+		{r(Pass, Warn, Skip), Warn},
+		{r(Warn, Fail, Pass), Fail},
+	} {
+		if got := Overall(tt.in); got != tt.want {
+			t.Errorf("Overall(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestAuditRunsChecksInParallel runs a whole audit against local services,
+// one of which answers after 2 s: it takes about that, not the sum.
+func TestAuditRunsChecksInParallel(t *testing.T) {
+	t.Parallel()
+	healthSrv, _ := healthServer(t, 200, "application/json", `{"status":"ok"}`, 2*time.Second)
+	metricsSrv := metricsServer(t, 0, 100)
+	_, sentryTarget := sentryServer(t, 0)
+	gh := githubServer(t, sha, []ghRun{{"build", "completed", "success", "1"}}, []ghStatus{{"ci/x", "success"}}, 0)
+
+	cfg := config.Default()
+	cfg.Environments = map[string]*config.Environment{
+		"stage": {
+			HealthURL: healthSrv.URL + "/health", MetricsURL: metricsSrv.URL + "/metrics",
+			Headers: stageHeaders, SentryEnvironment: "stage", ReleaseSuffix: "+stage",
+		},
+	}
+	cfg.Audit.Metrics = []config.MetricThreshold{{Name: "http_requests_total", Match: map[string]string{"code": "5.."}, Max: 0}}
+	plan := Plan{
+		Config: cfg, Getenv: getenv,
+		GitHub: githubTarget(t, gh), Commit: sha,
+		Sentry:     sentryTarget,
+		Version:    VersionCheck{Next: "1.2.3", LastTag: "v1.2.2", Tags: []string{"v1.2.2"}, TagPrefix: "v"},
+		StageFlags: StageFlagsCheck{Env: &FlagEnv{Name: "stage", Flags: []FlagValue{{Name: "FF_A", Default: true}}}},
+		ProdFlags:  ProdFlagsCheck{Env: &FlagEnv{Name: "prod", Flags: []FlagValue{{Name: "FF_A", New: true}}}},
+		Notes:      NotesCheck{Changes: 3},
+	}
+	start := time.Now()
+	rep := plan.Run(context.Background(), Runner{})
+	elapsed := time.Since(start)
+	if elapsed >= 4*time.Second {
+		t.Errorf("the audit took %s; the slowest check takes 2s", elapsed)
+	}
+	var got []string
+	for _, c := range rep.Checks {
+		got = append(got, c.Name+":"+string(c.Status))
+		if c.Status != Pass {
+			t.Errorf("%s: %s %q", c.Name, c.Status, c.Reason)
+		}
+	}
+	want := "ci:pass health:pass metrics:pass sentry:pass flags-stage:pass flags-prod:pass version:pass notes:pass"
+	if strings.Join(got, " ") != want || rep.Status != Pass {
+		t.Errorf("got %s (%s)\nwant %s", strings.Join(got, " "), rep.Status, want)
+	}
+	noSecret(t, "markdown", rep.Markdown())
+	noSecret(t, "json", string(rep.JSON()))
+}
+
+func BenchmarkAuditParallel(b *testing.B) {
+	checks := []Check{
+		sleeper("ci", 20*time.Millisecond, Pass), sleeper("health", 50*time.Millisecond, Pass),
+		sleeper("metrics", 20*time.Millisecond, Pass), sleeper("sentry", 20*time.Millisecond, Pass),
+		sleeper("flags-stage", 0, Pass), sleeper("flags-prod", 0, Pass), sleeper("version", 0, Pass),
+	}
+	for b.Loop() {
+		Runner{}.Run(context.Background(), checks...)
+	}
+}

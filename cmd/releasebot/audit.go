@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/releasebot/releasebot/audit"
+	"github.com/releasebot/releasebot/chatops/flags"
+	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/releasenotes"
+)
+
+func init() { register(newAuditCommand) }
+
+func newAuditCommand(e *env, g *globals) *cobra.Command {
+	var envName, version string
+	var asJSON bool
+	var timeout time.Duration
+	c := &cobra.Command{
+		Use:   "audit [--env stage] [--version X.Y.Z] [--json]",
+		Short: "Run the self-audit: CI, health, metrics, Sentry, flags, version and notes",
+		Long: `Run the self-audit of a release and print it as a Markdown table (or JSON).
+
+Checks, in parallel, each with a timeout: ci (check runs and statuses of the
+release commit), health and metrics of the environment (--env, default stage),
+sentry (unresolved issues of release vX.Y.Z + the environment's
+release_suffix), flags-stage (canary 0, every flag on), flags-prod (canary 0,
+new flags off), version (newer than the last tag, tag free) and notes (every
+change categorised). A check whose service is not configured is skipped with
+the reason, never passed.
+
+--version defaults to the next version the commits since the last tag call for.
+
+Environment: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_SHA for
+ci; SENTRY_AUTH_TOKEN, SENTRY_URL (default https://sentry.io), SENTRY_ORG and
+SENTRY_PROJECT (over the configuration's sentry) for sentry; the variables the
+environment's headers name (${VAR}). Header values are never printed.
+With GITHUB_STEP_SUMMARY set the table is appended to the step summary.
+
+Exit codes: 0 every check passed or warned (or skipped), 1 a check failed,
+2 the audit could not run (bad configuration or command line).`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := config.Load(g.repo, g.config)
+			if err != nil {
+				return fail(exitBadUse, "%v", err)
+			}
+			if c.Flags().Changed("env") && cfg.Environments[envName] == nil {
+				return fail(exitBadUse, "--env %q is not an environment of %s; %s", envName, cfg.Source, knownEnvironments(cfg))
+			}
+			if version != "" {
+				if _, err := semver.StrictNewVersion(strings.TrimPrefix(strings.TrimPrefix(version, cfg.TagPrefix), "v")); err != nil {
+					return fail(exitBadUse, "--version %q is not a semantic version; write it as X.Y.Z, e.g. 1.4.0", version)
+				}
+			}
+			if timeout <= 0 {
+				return fail(exitBadUse, "--timeout must be above 0, e.g. 10s")
+			}
+			ctx := c.Context()
+			plan := auditPlan(ctx, e, g, cfg, envName, version)
+			rep := plan.Run(ctx, audit.Runner{Timeout: timeout})
+			if asJSON {
+				if _, err := e.stdout.Write(rep.JSON()); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stdout, "%s\n\n%s", rep.Headline(), rep.Markdown())
+			}
+			if path := e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
+				if err := appendFile(path, "### "+rep.Headline()+"\n\n"+rep.Markdown()+"\n"); err != nil {
+					fmt.Fprintf(e.stderr, "releasebot: could not write the step summary %s: %v\n", path, err)
+				}
+			}
+			if rep.Status == audit.Fail {
+				var failed []string
+				for _, r := range rep.Checks {
+					if r.Status == audit.Fail {
+						failed = append(failed, r.Name)
+					}
+				}
+				return fail(exitRefused, "the self-audit failed: %s", strings.Join(failed, ", "))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&envName, "env", audit.DefaultAuditEnvironment, "the environment whose health, metrics and Sentry issues are checked")
+	c.Flags().StringVar(&version, "version", "", "the version being released (default: the next version from the commits)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a Markdown table")
+	c.Flags().DurationVar(&timeout, "timeout", audit.DefaultTimeout, "time allowed to each check")
+	return c
+}
+
+func knownEnvironments(cfg *config.Config) string {
+	var names []string
+	for n := range cfg.Environments {
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return "it defines no environments; add them under environments:"
+	}
+	slices.Sort(names)
+	return "use one of " + strings.Join(names, ", ")
+}
+
+// auditPlan gathers the audit's inputs from the environment, the clone and
+// the flag file. What cannot be gathered becomes a skip or a fail with the
+// reason, so the audit always runs.
+func auditPlan(ctx context.Context, e *env, g *globals, cfg *config.Config, envName, version string) audit.Plan {
+	hc := &http.Client{} // each check's context bounds it
+	p := audit.Plan{
+		Config:      cfg,
+		Environment: envName,
+		Getenv:      e.getenv,
+		HTTPClient:  hc,
+		GitHub:      audit.GitHubFromEnv(e.getenv, hc),
+		Sentry:      audit.SentryFromEnv(e.getenv, cfg, hc),
+		Version:     audit.VersionCheck{Next: version, TagPrefix: cfg.TagPrefix},
+	}
+
+	repo := &releasenotes.Repo{Dir: g.repo}
+	p.Commit = e.getenv("GITHUB_SHA")
+	if p.Commit == "" {
+		p.Commit, _ = gitOutput(ctx, g.repo, "rev-parse", "HEAD")
+	}
+	var previous string
+	h, err := repo.History(ctx, releasenotes.RangeOptions{TagPrefix: cfg.TagPrefix})
+	if err != nil {
+		why := fmt.Sprintf("could not read the history of %s: %v", g.repo, err)
+		p.Notes.Missing = why
+		if version == "" {
+			p.Version.Missing = why
+		}
+	} else {
+		previous = h.Previous.Name
+		p.Version.LastTag = previous
+		n, err := releasenotes.Build(h, releasenotes.Options{Config: cfg, Version: version})
+		switch {
+		case err != nil:
+			p.Notes.Missing = fmt.Sprintf("could not build the release notes: %v", err)
+		default:
+			p.Notes.Changes, p.Notes.Uncategorised = n.Count(), n.Uncategorised()
+			for _, s := range n.Sections {
+				if s.Title == releasenotes.OtherTitle {
+					for _, en := range s.Entries {
+						p.Notes.Subjects = append(p.Notes.Subjects, en.Description)
+					}
+				}
+			}
+			if version == "" {
+				if n.Release {
+					p.Version.Next = n.Version
+				} else {
+					p.Version.Missing = fmt.Sprintf("nothing to release since %s: %s; pass --version X.Y.Z to check one", orWord(previous, "the first commit"), n.Decision.Reason)
+				}
+			}
+		}
+	}
+	if p.Version.Next != "" {
+		tags, err := gitOutput(ctx, g.repo, "tag", "-l")
+		if err != nil {
+			p.Version.Next, p.Version.Missing = "", fmt.Sprintf("could not list the tags of %s: %v", g.repo, err)
+		} else {
+			p.Version.Tags = strings.Fields(tags)
+		}
+	}
+
+	stageEnv, prodEnv := envName, cfg.DefaultEnvironment
+	flagEnvs, why, broken := readFlagEnvs(ctx, repo, g.repo, cfg, previous)
+	switch {
+	case broken != "":
+		p.StageFlags.Broken, p.ProdFlags.Broken = broken, broken
+	case why != "":
+		p.StageFlags.Missing, p.ProdFlags.Missing = why, why
+	default:
+		p.StageFlags.Env, p.ProdFlags.Env = flagEnvs[stageEnv], flagEnvs[prodEnv]
+		p.StageFlags.Missing = fmt.Sprintf("no %s environment in %s", stageEnv, cfg.FlagsFile)
+		p.ProdFlags.Missing = fmt.Sprintf("no %s environment in %s", prodEnv, cfg.FlagsFile)
+	}
+	if stageEnv == prodEnv {
+		p.StageFlags = audit.StageFlagsCheck{Missing: fmt.Sprintf("the audited environment %s is the production one; stage defaults do not apply", stageEnv)}
+	}
+	return p
+}
+
+func orWord(s, word string) string {
+	if s == "" {
+		return word
+	}
+	return s
+}
+
+func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			return "", fmt.Errorf("git %s: %s", args[0], strings.TrimSpace(string(ee.Stderr)))
+		}
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// readFlagEnvs reads the flag file of the work tree. A flag is new when the
+// flag file at the last tag does not name it. why is set when there is no
+// flag file, broken when it does not parse.
+func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg *config.Config, lastTag string) (envs map[string]*audit.FlagEnv, why, broken string) {
+	data, err := os.ReadFile(filepath.Join(dir, cfg.FlagsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Sprintf("no flag file %s", cfg.FlagsFile), ""
+	}
+	if err != nil {
+		return nil, "", fmt.Sprintf("could not read %s: %v", cfg.FlagsFile, err)
+	}
+	f, err := flags.Parse(cfg.FlagsFile, data)
+	if err != nil {
+		return nil, "", err.Error()
+	}
+	old := map[string]bool{}
+	if lastTag != "" {
+		if prev, err := repo.ReadFile(ctx, lastTag, cfg.FlagsFile); err == nil {
+			if pf, err := flags.Parse(cfg.FlagsFile, prev); err == nil {
+				for _, env := range pf.Environments {
+					for _, fl := range env.Flags {
+						old[fl.Name] = true
+					}
+				}
+			}
+		}
+	}
+	envs = map[string]*audit.FlagEnv{}
+	for _, env := range f.Environments {
+		fe := &audit.FlagEnv{Name: env.Name, CanaryPercent: env.CanaryPercent}
+		for _, fl := range env.Flags {
+			fe.Flags = append(fe.Flags, audit.FlagValue{Name: fl.Name, Default: fl.Default, Canary: fl.Canary, Override: fl.Override, New: !old[fl.Name]})
+		}
+		envs[env.Name] = fe
+	}
+	return envs, "", ""
+}
