@@ -21,17 +21,10 @@ import (
 // still guards against writers that do not take the lock (a human's git
 // commit). The kernel drops the lock if the process dies.
 func (s *Store) Lock(ctx context.Context) (func(), error) {
-	if s.gitDir == "" {
-		out, err := s.git(ctx, nil, "rev-parse", "--git-common-dir")
-		if err != nil {
-			return nil, err
-		}
-		s.gitDir = strings.TrimSpace(out)
-		if !filepath.IsAbs(s.gitDir) {
-			s.gitDir = filepath.Join(s.Dir, s.gitDir)
-		}
+	dir, err := s.commonDir(ctx)
+	if err != nil {
+		return nil, err
 	}
-	dir := s.gitDir
 	f, err := os.OpenFile(filepath.Join(dir, "releasebot.lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("could not open the lock file: %w", err)
@@ -52,4 +45,21 @@ func (s *Store) Lock(ctx context.Context) (func(), error) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// commonDir is the repository's .git directory, read once.
+func (s *Store) commonDir(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gitDir == "" {
+		out, err := s.git(ctx, nil, "rev-parse", "--git-common-dir")
+		if err != nil {
+			return "", err
+		}
+		s.gitDir = strings.TrimSpace(out)
+		if !filepath.IsAbs(s.gitDir) {
+			s.gitDir = filepath.Join(s.Dir, s.gitDir)
+		}
+	}
+	return s.gitDir, nil
 }

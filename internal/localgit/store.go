@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/releasebot/releasebot/chatops"
@@ -38,7 +39,8 @@ type Store struct {
 	// Env is extra environment for git (tests pin identities and dates).
 	Env []string
 
-	identEnv []string // cached by identity
+	mu       sync.Mutex // guards the cached values below; a Store may be shared
+	identEnv []string   // cached by identity
 	identSet bool
 	headRef  string // cached by checkedOut: what HEAD points at
 	gitDir   string // cached by Lock
@@ -124,6 +126,8 @@ func (s *Store) tip(ctx context.Context) (string, error) {
 // checkedOut reports whether HEAD is the flag branch, so the work tree follows it.
 // HEAD is read once: a command does not switch branches under itself.
 func (s *Store) checkedOut(ctx context.Context) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.headRef == "" {
 		out, err := s.git(ctx, nil, "symbolic-ref", "--quiet", "HEAD")
 		s.headRef = strings.TrimSpace(out)
@@ -275,6 +279,8 @@ func (s *Store) syncWorkTree(ctx context.Context, paths []string) error {
 
 // identity uses the clone's git identity, or releasebot's when none is set.
 func (s *Store) identity(ctx context.Context) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.identSet {
 		return s.identEnv
 	}
