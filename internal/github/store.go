@@ -1,0 +1,422 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/releasebot/releasebot/chatops"
+)
+
+// Store is the flag branch of a repository on GitHub, read and written
+// through the Git Data API. A commit is one tree (files inlined), one commit
+// on top of the base, and a ref update with force: false, so the branch
+// moves once or not at all; GitHub refusing the update as not a fast forward
+// is chatops.ErrConflict. The zero values of the optional fields are the
+// defaults.
+//
+// On the happy path a command costs 6 requests: the request-id lookup (one
+// page of commits), the ref and the flag file (Read), and the tree, commit
+// and ref update (Commit). The base commit's tree comes from the lookup's
+// listing; when it is not there, Commit asks for the base commit (one more).
+type Store struct {
+	Client      *gh.Client
+	Owner, Repo string
+	Branch      string // the flag branch
+	FlagsFile   string // path of the flag file in the repository
+
+	// RequestPages bounds FindRequest to this many pages of 100 commits
+	// (default 3); RequestWindow to commits newer than this (default 72 h,
+	// the time GitHub lets a webhook delivery be redelivered).
+	RequestPages  int
+	RequestWindow time.Duration
+	// Author, when set, authors and commits the flag commits; by default
+	// GitHub uses the authenticated App or user.
+	Author *gh.CommitAuthor
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
+	mu    sync.Mutex
+	trees map[string]string // commit → its tree, from listings and our commits
+}
+
+// NewStore returns the Store of repo ("owner/name") on client, with the
+// flag file at flagsFile on branch; an empty branch means the repository's
+// default branch, which costs one request now. It fails when repo is not
+// "owner/name" or the repository cannot be read.
+func NewStore(ctx context.Context, client *gh.Client, repo, branch, flagsFile string) (*Store, error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("the repository %q is not in the form owner/name", repo)
+	}
+	if flagsFile == "" {
+		return nil, errors.New("the flag file's path is empty")
+	}
+	s := &Store{Client: client, Owner: owner, Repo: name, Branch: branch, FlagsFile: strings.TrimPrefix(flagsFile, "/")}
+	if branch == "" {
+		r, _, err := client.Repositories.Get(ctx, owner, name)
+		if err != nil {
+			return nil, failed(err, "could not read the repository %s", repo)
+		}
+		s.Branch = r.GetDefaultBranch()
+	}
+	return s, nil
+}
+
+var _ chatops.Store = (*Store)(nil)
+
+func (s *Store) repo() string { return s.Owner + "/" + s.Repo }
+func (s *Store) ref() string  { return "refs/heads/" + s.Branch }
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Read returns the tip of the flag branch and the flag file there. A missing
+// flag file is chatops.ErrNoFlagFile; a missing branch or repository, and
+// every failure to reach GitHub, is an error naming what could not be read.
+func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
+	ref, _, err := s.Client.Git.GetRef(ctx, s.Owner, s.Repo, s.ref())
+	if err != nil {
+		if status(err) == http.StatusNotFound || status(err) == http.StatusConflict {
+			return chatops.Snapshot{}, failed(err, "the flag branch %s does not exist on %s", s.Branch, s.repo())
+		}
+		return chatops.Snapshot{}, failed(err, "could not read the flag branch %s of %s", s.Branch, s.repo())
+	}
+	rev := ref.GetObject().GetSHA()
+	data, err := s.file(ctx, rev, s.FlagsFile)
+	if err != nil {
+		return chatops.Snapshot{Rev: rev}, err
+	}
+	return chatops.Snapshot{Rev: rev, Flags: data}, nil
+}
+
+// file reads path at commit rev with the contents API, falling back to the
+// blob for files over the contents API's 1 MB.
+func (s *Store) file(ctx context.Context, rev, path string) ([]byte, error) {
+	fc, _, _, err := s.Client.Repositories.GetContents(ctx, s.Owner, s.Repo, path, &gh.RepositoryContentGetOptions{Ref: rev})
+	if err != nil {
+		if status(err) == http.StatusNotFound {
+			return nil, fmt.Errorf("%s at %.7s on %s: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
+		}
+		return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+	}
+	if fc == nil || fc.GetType() != "file" {
+		return nil, fmt.Errorf("%s at %.7s on %s is not a file: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
+	}
+	if fc.GetEncoding() == "none" || (fc.Content == nil && fc.GetSize() > 0) {
+		raw, _, err := s.Client.Git.GetBlobRaw(ctx, s.Owner, s.Repo, fc.GetSHA())
+		if err != nil {
+			return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+		}
+		return raw, nil
+	}
+	data, err := fc.GetContent()
+	if err != nil {
+		return nil, fmt.Errorf("could not decode %s at %.7s on %s: %w", path, rev, s.repo(), err)
+	}
+	return []byte(data), nil
+}
+
+// Commit writes files as one commit on top of base with message (verbatim)
+// and moves the flag branch to it with force: false. When the branch no
+// longer points at base GitHub refuses the update as not a fast forward:
+// nothing moved, and the error is chatops.ErrConflict. Objects created
+// before a failed update are unreachable and invisible.
+func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte, message string) (string, error) {
+	if len(files) == 0 {
+		return "", errors.New("nothing to commit")
+	}
+	baseTree, err := s.treeOf(ctx, base)
+	if err != nil {
+		return "", err
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	entries := make([]*gh.TreeEntry, 0, len(paths))
+	for _, p := range paths {
+		e := &gh.TreeEntry{Path: gh.String(strings.TrimPrefix(p, "/")), Mode: gh.String("100644"), Type: gh.String("blob")}
+		content := files[p]
+		if utf8.Valid(content) {
+			e.Content = gh.String(string(content)) // inlined: no request per file
+		} else {
+			b, _, err := s.Client.Git.CreateBlob(ctx, s.Owner, s.Repo, &gh.Blob{
+				Content: gh.String(base64.StdEncoding.EncodeToString(content)), Encoding: gh.String("base64"),
+			})
+			if err != nil {
+				return "", failed(err, "could not store %s on %s", p, s.repo())
+			}
+			e.SHA = b.SHA
+		}
+		entries = append(entries, e)
+	}
+	tree, _, err := s.Client.Git.CreateTree(ctx, s.Owner, s.Repo, baseTree, entries)
+	if err != nil {
+		return "", failed(err, "could not create the tree on %s", s.repo())
+	}
+	commit, _, err := s.Client.Git.CreateCommit(ctx, s.Owner, s.Repo, &gh.Commit{
+		Message: gh.String(message), Tree: &gh.Tree{SHA: tree.SHA},
+		Parents: []*gh.Commit{{SHA: gh.String(base)}}, Author: s.Author, Committer: s.Author,
+	}, nil)
+	if err != nil {
+		return "", failed(err, "could not create the commit on %s", s.repo())
+	}
+	sha := commit.GetSHA()
+	s.remember(sha, tree.GetSHA())
+	_, _, err = s.Client.Git.UpdateRef(ctx, s.Owner, s.Repo, &gh.Reference{
+		Ref: gh.String(s.ref()), Object: &gh.GitObject{SHA: gh.String(sha)},
+	}, false)
+	if err != nil {
+		var er *gh.ErrorResponse
+		if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity {
+			switch msg := strings.ToLower(er.Message); {
+			case strings.Contains(msg, "fast forward"):
+				return "", fmt.Errorf("%s of %s is no longer at %.7s: %w", s.Branch, s.repo(), base, chatops.ErrConflict)
+			case strings.Contains(msg, "does not exist"):
+				return "", fmt.Errorf("the flag branch %s no longer exists on %s", s.Branch, s.repo())
+			}
+		}
+		return "", failed(err, "could not move %s of %s to the new commit", s.Branch, s.repo())
+	}
+	return sha, nil
+}
+
+// treeOf returns a commit's tree, from the cache or from GitHub.
+func (s *Store) treeOf(ctx context.Context, commit string) (string, error) {
+	s.mu.Lock()
+	tree, ok := s.trees[commit]
+	s.mu.Unlock()
+	if ok {
+		return tree, nil
+	}
+	c, _, err := s.Client.Git.GetCommit(ctx, s.Owner, s.Repo, commit)
+	if err != nil {
+		if status(err) == http.StatusNotFound {
+			return "", fmt.Errorf("the base commit %.7s does not exist on %s", commit, s.repo())
+		}
+		return "", failed(err, "could not read the commit %.7s on %s", commit, s.repo())
+	}
+	s.remember(commit, c.GetTree().GetSHA())
+	return c.GetTree().GetSHA(), nil
+}
+
+func (s *Store) remember(commit, tree string) {
+	if commit == "" || tree == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.trees == nil || len(s.trees) >= 1024 {
+		s.trees = map[string]string{}
+	}
+	s.trees[commit] = tree
+}
+
+// FindRequest looks for a commit carrying "Releasebot-Request: id" in its
+// trailers among the flag branch's commits of the last RequestWindow, at
+// most RequestPages pages of 100 (usually one request).
+func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo, bool, error) {
+	pages := s.RequestPages
+	if pages <= 0 {
+		pages = 3
+	}
+	window := s.RequestWindow
+	if window <= 0 {
+		window = 72 * time.Hour
+	}
+	opts := &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-window), ListOptions: gh.ListOptions{PerPage: 100}}
+	for page := 1; page <= pages; page++ {
+		opts.Page = page
+		commits, resp, err := s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
+		if err != nil {
+			return chatops.CommitInfo{}, false, failed(err, "could not list the commits of %s on %s", s.Branch, s.repo())
+		}
+		for _, c := range commits {
+			s.remember(c.GetSHA(), c.GetCommit().GetTree().GetSHA())
+			if hasTrailer(c.GetCommit().GetMessage(), chatops.TrailerRequest, id) {
+				return commitInfo(c), true, nil
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+	}
+	return chatops.CommitInfo{}, false, nil
+}
+
+// hasTrailer tells whether the message's trailer block (its last paragraph)
+// has the line "key: value"; keys compare as git compares them, without case.
+func hasTrailer(message, key, value string) bool {
+	paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(message, "\r\n", "\n")), "\n\n")
+	if len(paras) < 2 {
+		return false
+	}
+	for _, line := range strings.Split(paras[len(paras)-1], "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), key) && strings.TrimSpace(v) == value {
+			return true
+		}
+	}
+	return false
+}
+
+// History returns up to limit commits of the flag branch that touched path,
+// newest first.
+func (s *Store) History(ctx context.Context, path string, limit int) ([]chatops.CommitInfo, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	opts := &gh.CommitsListOptions{SHA: s.Branch, Path: path, ListOptions: gh.ListOptions{PerPage: min(limit, 100)}}
+	var out []chatops.CommitInfo
+	for page := 1; len(out) < limit; page++ {
+		opts.Page = page
+		commits, resp, err := s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
+		if err != nil {
+			return nil, failed(err, "could not list the commits of %s touching %s on %s", s.Branch, path, s.repo())
+		}
+		for _, c := range commits {
+			s.remember(c.GetSHA(), c.GetCommit().GetTree().GetSHA())
+			if len(out) < limit {
+				out = append(out, commitInfo(c))
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+func commitInfo(c *gh.RepositoryCommit) chatops.CommitInfo {
+	info := chatops.CommitInfo{
+		SHA: c.GetSHA(), Message: c.GetCommit().GetMessage(),
+		Author: c.GetCommit().GetAuthor().GetName(),
+		When:   c.GetCommit().GetCommitter().GetDate().Time.UTC(),
+	}
+	return info
+}
+
+// status is the HTTP status of a go-github error, or 0.
+func status(err error) int {
+	var er *gh.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode
+	}
+	return 0
+}
+
+// describe says what went wrong in a sentence fragment a user can act on:
+// "404 Not Found", "GitHub rate limit: resets at 15:04:05, after this
+// command's deadline", "could not reach GitHub: …". Tokens never appear:
+// go-github's errors carry sanitised URLs.
+func describe(err error) string {
+	var rl *RateLimitError
+	var er *gh.ErrorResponse
+	var ghrl *gh.RateLimitError
+	var abuse *gh.AbuseRateLimitError
+	var ue *url.Error
+	var he *ghinstallation.HTTPError
+	switch {
+	case errors.As(err, &rl):
+		return rl.Error()
+	case errors.As(err, &he) && he.Response != nil:
+		return fmt.Sprintf("GitHub refused the App's credentials for installation %d: %s (check the App id, the installation id and the private key)",
+			he.InstallationID, responseMessage(he.Response))
+	case errors.As(err, &ghrl):
+		return fmt.Sprintf("GitHub rate limit: resets at %s", ghrl.Rate.Reset.Local().Format("15:04:05"))
+	case errors.As(err, &abuse):
+		return "GitHub secondary rate limit: " + abuse.Message
+	case errors.As(err, &er) && er.Response != nil:
+		msg := fmt.Sprintf("%d %s", er.Response.StatusCode, er.Message)
+		if er.Message == "" {
+			msg = er.Response.Status
+		}
+		return msg
+	case errors.Is(err, context.DeadlineExceeded):
+		return "GitHub did not answer before this command's deadline"
+	case errors.As(err, &ue):
+		return "could not reach GitHub: " + ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// responseMessage is "401 A JSON web token could not be decoded": the
+// status and GitHub's message from an error response's body, which it closes.
+func responseMessage(resp *http.Response) string {
+	msg := resp.Status
+	if resp.Body != nil {
+		var body struct {
+			Message string `json:"message"`
+		}
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if json.Unmarshal(data, &body) == nil && body.Message != "" {
+			msg = fmt.Sprintf("%d %s", resp.StatusCode, body.Message)
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	return msg
+}
+
+// opError is a failed GitHub operation: what failed and why in one line,
+// with the go-github error underneath for errors.As.
+type opError struct {
+	msg string
+	err error
+}
+
+func (e *opError) Error() string { return e.msg }
+func (e *opError) Unwrap() error { return e.err }
+
+// failed describes err after what failed: "could not create the commit on
+// acme/web: 404 Not Found".
+func failed(err error, format string, args ...any) error {
+	return &opError{msg: fmt.Sprintf(format, args...) + ": " + describe(err), err: err}
+}
+
+// ReadFile reads path at ref (a branch, tag or commit; empty means the flag
+// branch). A missing file is an error wrapping fs.ErrNotExist.
+func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) {
+	if ref == "" {
+		ref = s.Branch
+	}
+	data, err := s.file(ctx, ref, path)
+	if errors.Is(err, chatops.ErrNoFlagFile) {
+		return nil, fmt.Errorf("%s at %s on %s: %w", path, ref, s.repo(), fs.ErrNotExist)
+	}
+	return data, err
+}
+
+// LatestTag returns the newest release's tag, or "" when the repository has
+// no published release.
+func (s *Store) LatestTag(ctx context.Context) (string, error) {
+	rel, _, err := s.Client.Repositories.GetLatestRelease(ctx, s.Owner, s.Repo)
+	if status(err) == http.StatusNotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", failed(err, "could not read the latest release of %s", s.repo())
+	}
+	return rel.GetTagName(), nil
+}
