@@ -138,9 +138,10 @@ func (s *Store) file(ctx context.Context, rev, path string) ([]byte, error) {
 
 // Commit writes files as one commit on top of base with message (verbatim)
 // and moves the flag branch to it with force: false. When the branch no
-// longer points at base GitHub refuses the update as not a fast forward:
-// nothing moved, and the error is chatops.ErrConflict. Objects created
-// before a failed update are unreachable and invisible.
+// longer points at base GitHub refuses the update as not a fast forward,
+// or as "Reference cannot be updated" when the branch moves during the
+// update: nothing moved, and the error is chatops.ErrConflict. Objects
+// created before a failed update are unreachable and invisible.
 func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte, message string) (string, error) {
 	if len(files) == 0 {
 		return "", errors.New("nothing to commit")
@@ -191,9 +192,11 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 		var er *gh.ErrorResponse
 		if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity {
 			switch msg := strings.ToLower(er.Message); {
-			case strings.Contains(msg, "fast forward"):
+			// "Reference cannot be updated" is GitHub losing the race inside
+			// its own compare-and-swap: the branch moved just as we asked.
+			case strings.Contains(msg, "fast forward"), strings.Contains(msg, "reference cannot be updated"):
 				return "", fmt.Errorf("%s of %s is no longer at %.7s: %w", s.Branch, s.repo(), base, chatops.ErrConflict)
-			case strings.Contains(msg, "does not exist"):
+			case strings.Contains(msg, "reference does not exist"):
 				return "", fmt.Errorf("the flag branch %s no longer exists on %s", s.Branch, s.repo())
 			}
 		}

@@ -173,3 +173,48 @@ func TestAPICallsPerCommand(t *testing.T) {
 		t.Errorf("FindRequest after commit = %+v %v %v", c, found, err)
 	}
 }
+
+// TestRaceInsideGitHubIsAConflict: when the branch moves while GitHub
+// performs the ref update (its own compare-and-swap loses), GitHub answers
+// 422 "Reference cannot be updated"; nothing moved, and the store reports a
+// conflict so the command is applied again on the new tip.
+func TestRaceInsideGitHubIsAConflict(t *testing.T) {
+	e := newEnv(t)
+	ctx := testCtx(t)
+	snap, err := e.store.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.emu.Inject("PATCH", "/repos/acme/web/git/refs/heads/main", githubemu.RefRace(func() {
+		e.commitOutside(t)(map[string][]byte{storetest.FlagsFile: []byte("theirs: 1\n")})
+	}))
+	_, err = e.store.Commit(ctx, snap.Rev, map[string][]byte{storetest.FlagsFile: []byte("ours: 1\n")}, "chore(flags): ours")
+	if !errors.Is(err, chatops.ErrConflict) {
+		t.Fatalf("Commit racing inside GitHub: %v, want ErrConflict", err)
+	}
+	if log := e.gitLog(t, "--format=%s", "main"); strings.Contains(log, "chore(flags): ours") || !strings.HasPrefix(log, "docs: outside change\n") {
+		t.Errorf("git log main:\n%s\nwant the outside commit on top and not ours", log)
+	}
+	if e.emu.PendingFaults() != 0 {
+		t.Error("the race did not happen")
+	}
+}
+
+// TestFlagFileOverOneMegabyte: the contents API leaves a file over 1 MB
+// out (encoding "none"); the store reads it from the blob.
+func TestFlagFileOverOneMegabyte(t *testing.T) {
+	e := newEnv(t)
+	big := storetest.InitialFlags + "# " + strings.Repeat("x", 1<<20) + "\n"
+	e.commitOutside(t)(map[string][]byte{storetest.FlagsFile: []byte(big)})
+	ctx, calls := ghstore.WithCounter(testCtx(t))
+	snap, err := e.store.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(snap.Flags) != big {
+		t.Errorf("read %d bytes, want the %d of the file", len(snap.Flags), len(big))
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("Read made %d requests, want 3 (ref, contents, blob)", n)
+	}
+}

@@ -14,14 +14,22 @@ import (
 
 const docApps = "https://docs.github.com/rest/apps/apps"
 
-// verifyJWT checks an App JWT the way GitHub does: RS256 signed by the App
-// whose id is the issuer, issued in the past, expiring in the future and at
-// most ten minutes after it was issued. It returns the App, or GitHub's 401
-// message.
-func (s *Server) verifyJWT(token string) (*App, string) {
-	const undecodable = "A JSON web token could not be decoded"
+// jwtRefusal is GitHub's answer to an App JWT it does not accept.
+type jwtRefusal struct {
+	status int
+	msg    string
+}
+
+// verifyJWT checks an App JWT the way GitHub does, by GitHub's clock: the
+// issuer must be a known App (else 404 "Integration not found"), the token
+// RS256-signed with its key, issued in the past and expiring in the future
+// but no more than ten minutes from now. It returns the App, or GitHub's
+// refusal.
+func (s *Server) verifyJWT(token string) (*App, jwtRefusal) {
+	undecodable := jwtRefusal{http.StatusUnauthorized, "A JSON web token could not be decoded"}
 	var claims jwt.MapClaims
 	var app *App
+	unknownIssuer := false
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
 	_, err := parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		c, _ := t.Claims.(*jwt.MapClaims)
@@ -41,8 +49,12 @@ func (s *Server) verifyJWT(token string) (*App, string) {
 				return app.PublicKey, nil
 			}
 		}
+		unknownIssuer = true
 		return nil, errors.New("unknown issuer")
 	})
+	if unknownIssuer {
+		return nil, jwtRefusal{http.StatusNotFound, "Integration not found"}
+	}
 	if err != nil || app == nil || app.PublicKey == nil {
 		return nil, undecodable
 	}
@@ -54,14 +66,16 @@ func (s *Server) verifyJWT(token string) (*App, string) {
 	iat, ok1 := num("iat")
 	exp, ok2 := num("exp")
 	switch {
+	case !ok1:
+		return nil, jwtRefusal{http.StatusUnauthorized, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued."}
+	case iat.After(now):
+		return nil, jwtRefusal{http.StatusUnauthorized, "'Issued at' claim ('iat') is in the future"}
 	case !ok2 || !exp.After(now):
-		return nil, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires."
-	case !ok1 || iat.After(now.Add(time.Minute)):
-		return nil, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued."
-	case exp.Sub(iat) > 10*time.Minute:
-		return nil, "'Expiration time' claim ('exp') is too far in the future."
+		return nil, jwtRefusal{http.StatusUnauthorized, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires."}
+	case exp.Sub(now) > 10*time.Minute:
+		return nil, jwtRefusal{http.StatusUnauthorized, "'Expiration time' claim ('exp') is too far in the future"}
 	}
-	return app, ""
+	return app, jwtRefusal{}
 }
 
 func (s *Server) installationJSON(ri *requestInfo, app *App) *gh.Installation {

@@ -57,6 +57,11 @@ func TestInstallationToken(t *testing.T) {
 	if cm.GetAuthor().GetName() != "releasebot[bot]" || !strings.HasSuffix(cm.GetAuthor().GetEmail(), "+releasebot[bot]@users.noreply.github.com") {
 		t.Errorf("the App's commit is authored by %s <%s>", cm.GetAuthor().GetName(), cm.GetAuthor().GetEmail())
 	}
+	// GitHub commits an App's commit itself (its web committer) when the
+	// request names neither author nor committer.
+	if cm.GetCommitter().GetName() != "GitHub" || cm.GetCommitter().GetEmail() != "noreply@github.com" {
+		t.Errorf("the App's commit is committed by %s <%s>, want GitHub <noreply@github.com>", cm.GetCommitter().GetName(), cm.GetCommitter().GetEmail())
+	}
 	// The App JWT itself is not an API token.
 	atr, _ := ghinstallation.NewAppsTransport(http.DefaultTransport, 4242, keyPEM)
 	app := gh.NewClient(&http.Client{Transport: atr})

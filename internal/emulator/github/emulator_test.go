@@ -273,7 +273,8 @@ func TestCommitListPagination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = `<` + base + `1>; rel="prev", <` + base + `3>; rel="next", <` + base + `3>; rel="last", <` + base + `1>; rel="first"`
+	// GitHub orders the commit list's links its own way: next, last, first, prev.
+	want = `<` + base + `3>; rel="next", <` + base + `3>; rel="last", <` + base + `1>; rel="first", <` + base + `1>; rel="prev"`
 	if got := resp.Header.Get("Link"); got != want {
 		t.Errorf("Link page 2 =\n%s\nwant\n%s", got, want)
 	}
@@ -348,8 +349,15 @@ func TestPullRequestFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr := must(f.gh.PullRequests.Create(c, "acme", "web", &gh.NewPullRequest{Title: gh.String("chore: release 1.2.0"), Head: gh.String("acme:release-please"), Base: gh.String("main"), Body: gh.String("notes")}))(t)
-	if pr.GetNumber() != 1 || pr.GetState() != "open" || pr.GetHead().GetSHA() != head || pr.GetHead().GetRef() != "release-please" || !pr.GetMergeable() {
+	if pr.GetNumber() != 1 || pr.GetState() != "open" || pr.GetHead().GetSHA() != head || pr.GetHead().GetRef() != "release-please" {
 		t.Errorf("created PR = #%d %s head %s", pr.GetNumber(), pr.GetState(), pr.GetHead().GetSHA())
+	}
+	// GitHub computes mergeability in the background: unknown when created.
+	if pr.Mergeable != nil || pr.GetMergeableState() != "unknown" {
+		t.Errorf("created PR mergeable = %v %q, want null and unknown", pr.Mergeable, pr.GetMergeableState())
+	}
+	if got := must(f.gh.PullRequests.Get(c, "acme", "web", 1))(t); !got.GetMergeable() || got.GetMergeableState() != "clean" {
+		t.Errorf("PR mergeable = %v %q, want true and clean", got.Mergeable, got.GetMergeableState())
 	}
 	_, _, err = f.gh.PullRequests.Create(c, "acme", "web", &gh.NewPullRequest{Title: gh.String("again"), Head: gh.String("release-please"), Base: gh.String("main")})
 	if !errors.As(err, &er) || er.Response.StatusCode != 422 || !strings.Contains(er.Errors[0].Message, "A pull request already exists for acme:release-please") {

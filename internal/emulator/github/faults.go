@@ -10,7 +10,7 @@ import (
 
 // Fault is one injected misbehaviour for one matching request. Build them
 // with ServerError, PrimaryRateLimit, SecondaryRateLimit, Latency,
-// Disconnect and Hook; a Fault may combine Before and Delay with an answer.
+// Disconnect, Hook and RefRace; a Fault may combine Before and Delay with an answer.
 type Fault struct {
 	Status         int           // answer with this status and GitHub's error body (e.g. 502)
 	Delay          time.Duration // wait this long first (the request's context may end it)
@@ -18,6 +18,7 @@ type Fault struct {
 	RetryAfter     time.Duration // answer 403 with the secondary rate limit body and Retry-After
 	Drop           bool          // close the connection without an answer
 	Before         func()        // run before the request is served, e.g. to move a ref (a lost race)
+	Race           func()        // run inside a ref update, between reading the ref and writing it
 }
 
 // ServerError answers status (5xx) with GitHub's error body.
@@ -38,6 +39,14 @@ func Disconnect() Fault { return Fault{Drop: true} }
 
 // Hook runs fn before serving the request, then serves it.
 func Hook(fn func()) Fault { return Fault{Before: fn} }
+
+// RefRace runs fn inside the ref update the request makes (PATCH
+// /git/refs/…), after the emulator has read the ref and before its
+// compare-and-swap writes it, as when two writers race inside GitHub: fn
+// moving the ref makes the update fail with GitHub's 422 "Reference cannot
+// be updated", where a move before the request (Hook) is refused as "Update
+// is not a fast forward".
+func RefRace(fn func()) Fault { return Fault{Race: fn} }
 
 // Times repeats f n times.
 func Times(n int, f Fault) []Fault {
@@ -116,6 +125,9 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, ri *request
 	}
 	if f.Before != nil {
 		f.Before()
+	}
+	if f.Race != nil {
+		ri.race = f.Race
 	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)

@@ -164,7 +164,8 @@ func (r *bareRepo) readObject(ctx context.Context, rev string) (object, error) {
 }
 
 // resolve turns a revision (sha, branch, tag, refs/…) into the id of the
-// object of kind it peels to ("commit", "tree", or "" for no peeling).
+// object of kind it peels to ("commit", "tree"; "object" for any object
+// that exists; "" for no peeling, where a full sha need not exist).
 func (r *bareRepo) resolve(ctx context.Context, rev, kind string) (string, bool) {
 	if rev == "" || strings.HasPrefix(rev, "-") || strings.ContainsAny(rev, " \t\n\r:^~\\?*[") ||
 		strings.Contains(rev, "..") || strings.Contains(rev, "@{") {

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	gh "github.com/google/go-github/v62/github"
 )
@@ -19,7 +18,10 @@ const (
 	docBlobs   = "https://docs.github.com/rest/git/blobs"
 )
 
-var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var (
+	fullSHA         = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	threeComponents = regexp.MustCompile(`^refs/[^/]+/[^/]`)
+)
 
 // repoOf resolves {owner}/{repo} of the request, answering 404 when there is
 // no such repository or the caller may not see it.
@@ -74,14 +76,16 @@ func (s *Server) getRef(w http.ResponseWriter, r *http.Request) {
 	notFound(w)
 }
 
-// listRefs serves GET /git/refs[/prefix]: an exact match is one object,
-// otherwise the refs under the prefix as an array.
+// listRefs serves GET /git/refs[/name]: a ref named exactly so is one
+// object; otherwise every ref whose name starts with refs/name (a plain
+// string prefix, as GitHub matches: heads/ma finds refs/heads/main) is an
+// array, and none is 404.
 func (s *Server) listRefs(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
 	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
-	prefix := strings.TrimSuffix(r.PathValue("ref"), "/")
+	name := "refs/" + r.PathValue("ref")
 	refs, err := rs.git.refs(r.Context())
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "Server Error", "")
@@ -90,12 +94,12 @@ func (s *Server) listRefs(w http.ResponseWriter, r *http.Request) {
 	var out []*gh.Reference
 	for _, e := range refs {
 		switch {
-		case prefix == "":
+		case r.PathValue("ref") == "":
 			out = append(out, refJSON(info(r), rs, e))
-		case e.name == "refs/"+prefix:
+		case e.name == name:
 			writeJSON(w, http.StatusOK, refJSON(info(r), rs, e))
 			return
-		case strings.HasPrefix(e.name, "refs/"+prefix+"/"):
+		case strings.HasPrefix(e.name, name):
 			out = append(out, refJSON(info(r), rs, e))
 		}
 	}
@@ -108,7 +112,7 @@ func (s *Server) listRefs(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) matchingRefs(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
 	prefix := "refs/" + r.PathValue("ref")
@@ -126,21 +130,60 @@ func (s *Server) matchingRefs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, pageOf(w, r, out))
 }
 
-func validRefName(name string) bool {
-	if !strings.HasPrefix(name, "refs/") || strings.Count(name, "/") < 2 {
+// gitRefName tells whether name is a valid git ref name (git
+// check-ref-format); a one-level name must be in capitals, like HEAD.
+func gitRefName(name string) bool {
+	if name == "" || name == "@" || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") ||
+		strings.HasSuffix(name, ".") || strings.HasSuffix(name, ".lock") {
 		return false
 	}
-	for _, bad := range []string{"..", "@{", "//", "\\", " ", "~", "^", ":", "?", "*", "[", ".lock/"} {
+	for _, bad := range []string{"..", "@{", "//", "\\", " ", "~", "^", ":", "?", "*", "[", ".lock/", "/."} {
 		if strings.Contains(name, bad) {
 			return false
 		}
 	}
-	return !strings.HasSuffix(name, "/") && !strings.HasSuffix(name, ".lock") && !strings.HasSuffix(name, ".")
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	for _, c := range name {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	if !strings.Contains(name, "/") {
+		return strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == ""
+	}
+	return true
+}
+
+// refNameError is GitHub's refusal of a ref name to create, or "".
+func refNameError(name string) string {
+	switch {
+	case !gitRefName(name):
+		return name + " is not a valid ref name."
+	case !strings.HasPrefix(name, "refs/"):
+		return "Reference name must start with 'refs/'."
+	case !threeComponents.MatchString(name):
+		return "Reference name must contain at least three slash-separated components."
+	}
+	return internalRefError(name)
+}
+
+// internalRefError is GitHub's refusal to write a ref it keeps for itself,
+// or "".
+func internalRefError(name string) string {
+	switch {
+	case name == "refs/pull" || strings.HasPrefix(name, "refs/pull/"):
+		return "refs/pull/* is read-only."
+	case name == "refs/__gh__" || strings.HasPrefix(name, "refs/__gh__/"):
+		return "refs/__gh__/* is reserved for internal use."
+	}
+	return ""
 }
 
 func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
 	var body struct {
@@ -150,29 +193,34 @@ func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
+	doc := docRefs + "#create-a-reference"
 	switch {
 	case body.Ref == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"ref\" wasn't supplied.", docRefs+"#create-a-reference")
+		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"ref\" wasn't supplied.", doc)
 		return
 	case body.SHA == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"sha\" wasn't supplied.", docRefs+"#create-a-reference")
+		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"sha\" wasn't supplied.", doc)
 		return
-	case !validRefName(*body.Ref):
-		apiError(w, http.StatusUnprocessableEntity, "Reference name must start with 'refs/' and have at least two slashes.", docRefs+"#create-a-reference")
+	case !fullSHA.MatchString(*body.SHA):
+		badSHA(w, "sha", doc)
+		return
+	}
+	if msg := refNameError(*body.Ref); msg != "" {
+		apiError(w, http.StatusUnprocessableEntity, msg, doc)
 		return
 	}
 	o, err := rs.git.readObject(r.Context(), *body.SHA)
-	if err != nil || o.kind == "" || !fullSHA.MatchString(*body.SHA) {
-		apiError(w, http.StatusUnprocessableEntity, "Object does not exist", docRefs+"#create-a-reference")
+	if err != nil || o.kind == "" {
+		apiError(w, http.StatusUnprocessableEntity, "Object does not exist", doc)
 		return
 	}
 	_, res, err := s.moveRef(r.Context(), rs, *body.Ref, *body.SHA, false, true, info(r).id.login)
-	if err != nil {
-		apiError(w, http.StatusInternalServerError, "Server Error", "")
+	switch {
+	case err != nil: // e.g. a branch at a tree: git refuses it
+		apiError(w, http.StatusUnprocessableEntity, "Reference update failed", doc)
 		return
-	}
-	if res == refExists {
-		apiError(w, http.StatusUnprocessableEntity, "Reference already exists", docRefs+"#create-a-reference")
+	case res == refExists:
+		apiError(w, http.StatusUnprocessableEntity, "Reference already exists", doc)
 		return
 	}
 	ri := info(r)
@@ -180,9 +228,13 @@ func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, refJSON(ri, rs, refEntry{name: *body.Ref, sha: o.sha, kind: o.kind}))
 }
 
+// updateRef serves PATCH /git/refs/{ref} in GitHub's order: the sha's
+// form, the ref's existence, the object's, a branch only at a commit, then
+// one compare-and-swap that refuses a non-fast-forward unless forced and
+// fails as "Reference cannot be updated" when the ref moved under it.
 func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
 	var body struct {
@@ -197,13 +249,30 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"sha\" wasn't supplied.", doc)
 		return
 	}
+	if !fullSHA.MatchString(*body.SHA) {
+		badSHA(w, "sha", doc)
+		return
+	}
 	name := "refs/" + r.PathValue("ref")
-	o, err := rs.git.readObject(r.Context(), *body.SHA)
-	if err != nil || o.kind == "" || !fullSHA.MatchString(*body.SHA) {
+	if msg := internalRefError(name); msg != "" {
+		apiError(w, http.StatusUnprocessableEntity, msg, doc)
+		return
+	}
+	ctx := r.Context()
+	if _, ok := rs.git.ref(ctx, name); !ok {
+		apiError(w, http.StatusUnprocessableEntity, "Reference does not exist", doc)
+		return
+	}
+	o, err := rs.git.readObject(ctx, *body.SHA)
+	if err != nil || o.kind == "" {
 		apiError(w, http.StatusUnprocessableEntity, "Object does not exist", doc)
 		return
 	}
-	_, res, err := s.moveRef(r.Context(), rs, name, o.sha, body.Force, false, info(r).id.login)
+	if strings.HasPrefix(name, "refs/heads/") && o.kind != "commit" {
+		apiError(w, http.StatusUnprocessableEntity, "Object is not a commit", doc)
+		return
+	}
+	_, res, err := s.moveRefOnce(ctx, rs, name, o.sha, body.Force, info(r).id.login)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "Server Error", "")
 		return
@@ -213,6 +282,8 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnprocessableEntity, "Reference does not exist", doc)
 	case refNotFastForward:
 		apiError(w, http.StatusUnprocessableEntity, "Update is not a fast forward", doc)
+	case refRaced:
+		apiError(w, http.StatusUnprocessableEntity, "Reference cannot be updated", doc)
 	default:
 		writeJSON(w, http.StatusOK, refJSON(info(r), rs, refEntry{name: name, sha: o.sha, kind: o.kind}))
 	}
@@ -220,25 +291,32 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteRef(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
+	doc := docRefs + "#delete-a-reference"
 	name := "refs/" + r.PathValue("ref")
+	if msg := internalRefError(name); msg != "" {
+		apiError(w, http.StatusUnprocessableEntity, msg, doc)
+		return
+	}
 	cur, ok := rs.git.ref(r.Context(), name)
 	if !ok {
-		apiError(w, http.StatusUnprocessableEntity, "Reference does not exist", docRefs+"#delete-a-reference")
+		apiError(w, http.StatusUnprocessableEntity, "Reference does not exist", doc)
 		return
 	}
 	if err := rs.git.updateRef(r.Context(), name, "", cur); err != nil {
-		apiError(w, http.StatusConflict, "Reference update failed", docRefs+"#delete-a-reference")
+		// It moved or went between the read and the delete.
+		apiError(w, http.StatusNotFound, "Reference does not exist", doc)
 		return
 	}
+	s.afterRefMove(rs, name, cur, "", false, info(r).id.login)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) getGitCommit(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
 	o, err := rs.git.readObject(r.Context(), r.PathValue("sha"))
@@ -276,7 +354,7 @@ func (a *authorIn) sig(def signature) (signature, bool) {
 
 func (s *Server) createGitCommit(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
 	var body struct {
@@ -300,18 +378,33 @@ func (s *Server) createGitCommit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	if o, err := rs.git.readObject(ctx, *body.Tree); err != nil || o.kind != "tree" || !fullSHA.MatchString(*body.Tree) {
+	if !fullSHA.MatchString(*body.Tree) {
+		badSHA(w, "tree", doc)
+		return
+	}
+	switch o, err := rs.git.readObject(ctx, *body.Tree); {
+	case err != nil || o.kind == "":
 		apiError(w, http.StatusUnprocessableEntity, "Tree SHA does not exist", doc)
+		return
+	case o.kind != "tree":
+		apiError(w, http.StatusUnprocessableEntity, "Tree SHA is not a tree object", doc)
 		return
 	}
 	for _, p := range body.Parents {
-		if o, err := rs.git.readObject(ctx, p); err != nil || o.kind != "commit" || !fullSHA.MatchString(p) {
+		if !fullSHA.MatchString(p) {
+			apiError(w, http.StatusUnprocessableEntity, "Each SHA in the 'parents' parameter must be exactly 40 characters and contain only [0-9a-f].", doc)
+			return
+		}
+	}
+	for _, p := range body.Parents {
+		if o, err := rs.git.readObject(ctx, p); err != nil || o.kind != "commit" {
 			apiError(w, http.StatusUnprocessableEntity, "Parent SHA does not exist or is not a commit object", doc)
 			return
 		}
 	}
 	ri := info(r)
-	def := s.sigFor(ri.id.login, s.now())
+	now := s.now()
+	def := s.sigFor(ri.id.login, now)
 	author, ok := body.Author.sig(def)
 	if !ok {
 		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nFor 'properties/author', the name, email and a valid ISO 8601 date are required.", doc)
@@ -321,6 +414,10 @@ func (s *Server) createGitCommit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nFor 'properties/committer', the name, email and a valid ISO 8601 date are required.", doc)
 		return
+	}
+	if ri.id.bot && body.Author == nil && body.Committer == nil && body.Signature == "" {
+		// GitHub commits (and signs) an App's commits as its web committer.
+		committer = webCommitter(now)
 	}
 	sha, err := rs.git.writeCommit(ctx, commitObject{
 		Tree: *body.Tree, Parents: body.Parents, Author: author, Committer: committer,
@@ -377,20 +474,35 @@ func (s *Server) renderTree(r *http.Request, rs *repoState, sha string, recursiv
 	return out, nil
 }
 
+// getTree serves GET /git/trees/{sha}: a tree, or a commit's; recursive
+// with any value of ?recursive (GitHub documents that even 0 and false
+// recurse); 404 for what does not resolve and for an empty tree, 422 for
+// another kind of object.
 func (s *Server) getTree(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
-	sha, ok := rs.git.resolve(r.Context(), r.PathValue("sha"), "tree")
+	ctx := r.Context()
+	rev := r.PathValue("sha")
+	id, ok := rs.git.resolve(ctx, rev, "object")
 	if !ok {
 		notFound(w)
 		return
 	}
-	rec := r.URL.Query().Get("recursive")
-	t, err := s.renderTree(r, rs, sha, rec != "" && rec != "0" && rec != "false")
+	sha, ok := rs.git.resolve(ctx, id, "tree")
+	if !ok {
+		apiError(w, http.StatusUnprocessableEntity, "Invalid object requested. SHA must identify a commit or a tree.", docTrees+"#get-a-tree")
+		return
+	}
+	_, recursive := r.URL.Query()["recursive"]
+	t, err := s.renderTree(r, rs, sha, recursive)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "Server Error", "")
+		return
+	}
+	if len(t.Tree) == 0 {
+		notFound(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
@@ -410,37 +522,38 @@ func validTreePath(p string) bool {
 	return true
 }
 
+// createTree serves POST /git/trees with GitHub's checks, entry by entry: a
+// path, exactly one of "sha" (null or "" deletes the path) and "content",
+// a sha naming an object of the entry's type, a valid mode, no content for
+// a subdirectory; then base_tree (a tree, or a commit for its tree). An
+// empty tree array is "Invalid tree info"; a result with no entries is 404,
+// as on GitHub.
 func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
 	var body struct {
-		BaseTree *string                      `json:"base_tree"`
-		Tree     []map[string]json.RawMessage `json:"tree"`
+		BaseTree *string           `json:"base_tree"`
+		Tree     []json.RawMessage `json:"tree"`
 	}
 	if !decodeBody(w, r, &body) {
 		return
 	}
 	doc := docTrees + "#create-a-tree"
 	ctx := r.Context()
-	if body.Tree == nil {
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"tree\" wasn't supplied.", doc)
+	if len(body.Tree) == 0 {
+		apiError(w, http.StatusUnprocessableEntity, "Invalid tree info", doc)
 		return
 	}
-	base := ""
-	if body.BaseTree != nil && *body.BaseTree != "" {
-		o, err := rs.git.readObject(ctx, *body.BaseTree)
-		if err != nil || o.kind != "tree" || !fullSHA.MatchString(*body.BaseTree) {
-			apiError(w, http.StatusUnprocessableEntity, "base_tree is not a valid tree oid", doc)
+	var edits []treeEdit
+	for _, rawEntry := range body.Tree {
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(rawEntry, &raw) != nil || raw == nil {
+			apiError(w, http.StatusUnprocessableEntity, "Invalid tree info", doc)
 			return
 		}
-		base = o.sha
-	}
-	var edits []treeEdit
-	for _, raw := range body.Tree {
 		var path, mode, typ string
-		var sha, content *string
 		str := func(key string, dst *string) {
 			if v, ok := raw[key]; ok {
 				_ = json.Unmarshal(v, dst)
@@ -449,14 +562,16 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
 		str("path", &path)
 		str("mode", &mode)
 		str("type", &typ)
+		path = strings.ReplaceAll(path, "\x00", "")
+		var sha, content *string
 		shaRaw, hasSHA := raw["sha"]
-		if hasSHA && string(shaRaw) != "null" {
+		if hasSHA {
 			var v string
-			if json.Unmarshal(shaRaw, &v) == nil {
+			if json.Unmarshal(shaRaw, &v) == nil && v != "" {
 				sha = &v
 			}
 		}
-		if v, ok := raw["content"]; ok {
+		if v, ok := raw["content"]; ok && string(v) != "null" {
 			var c string
 			if json.Unmarshal(v, &c) == nil {
 				content = &c
@@ -466,24 +581,39 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusUnprocessableEntity, "tree.path contains a malformed path component", doc)
 			return
 		}
-		want, ok := validModes[mode]
-		if !ok {
-			apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n"+`"`+mode+`" is not a valid mode for tree.mode.`, doc)
+		if hasSHA == (content != nil) {
+			apiError(w, http.StatusUnprocessableEntity, "Must supply either tree.sha or tree.content. Request will be rejected if both are present.", doc)
 			return
 		}
+		want := validModes[mode]
 		if typ == "" {
 			typ = want
 		}
+		if sha != nil && typ != "commit" {
+			o, err := rs.git.readObject(ctx, *sha)
+			if err != nil || o.kind != typ || !fullSHA.MatchString(*sha) {
+				apiError(w, http.StatusUnprocessableEntity, "tree.sha "+*sha+" is not a valid "+typ, doc)
+				return
+			}
+		}
+		if sha != nil && typ == "commit" && !fullSHA.MatchString(*sha) {
+			apiError(w, http.StatusUnprocessableEntity, "tree.sha "+*sha+" is not a valid commit", doc)
+			return
+		}
+		if want == "" {
+			apiError(w, http.StatusUnprocessableEntity, "Must supply a valid tree.mode", doc)
+			return
+		}
+		if _, ok := raw["content"]; ok && mode == "040000" {
+			apiError(w, http.StatusUnprocessableEntity, "A subdirectory may not have content", doc)
+			return
+		}
 		if typ != want {
-			apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\ntree.type "+typ+" does not match mode "+mode+".", doc)
+			apiError(w, http.StatusUnprocessableEntity, "tree.type "+typ+" does not match tree.mode "+mode, doc)
 			return
 		}
 		switch {
 		case content != nil:
-			if typ != "blob" {
-				apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\ncontent is only valid for blobs.", doc)
-				return
-			}
 			id, err := rs.git.writeObject(ctx, "blob", []byte(*content))
 			if err != nil {
 				apiError(w, http.StatusInternalServerError, "Server Error", "")
@@ -491,24 +621,19 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
 			}
 			edits = append(edits, treeEdit{Path: path, Mode: mode, Type: typ, SHA: id})
 		case sha != nil:
-			if typ != "commit" {
-				o, err := rs.git.readObject(ctx, *sha)
-				if err != nil || o.kind != typ || !fullSHA.MatchString(*sha) {
-					apiError(w, http.StatusUnprocessableEntity, "tree.sha "+*sha+" is not a valid "+typ, doc)
-					return
-				}
-			}
 			edits = append(edits, treeEdit{Path: path, Mode: mode, Type: typ, SHA: *sha})
-		case hasSHA: // "sha": null removes the path
-			if base == "" {
-				apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nsha: null is only valid with base_tree.", doc)
-				return
-			}
+		default: // "sha": null removes the path
 			edits = append(edits, treeEdit{Path: path})
-		default:
-			apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nEither \"sha\" or \"content\" must be supplied.", doc)
+		}
+	}
+	base := ""
+	if body.BaseTree != nil && *body.BaseTree != "" {
+		t, ok := rs.git.resolve(ctx, *body.BaseTree, "tree")
+		if !ok {
+			apiError(w, http.StatusUnprocessableEntity, "base_tree is not a valid tree oid", doc)
 			return
 		}
+		base = t
 	}
 	sha, err := rs.git.buildTree(ctx, base, edits)
 	if err != nil {
@@ -520,6 +645,10 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "Server Error", "")
 		return
 	}
+	if len(t.Tree) == 0 {
+		notFound(w)
+		return
+	}
 	w.Header().Set("Location", t.URL)
 	writeJSON(w, http.StatusCreated, t)
 }
@@ -529,9 +658,15 @@ func wantsRaw(r *http.Request) bool {
 		strings.Contains(r.Header.Get("Accept"), "application/vnd.github.v3.raw")
 }
 
+// getBlob serves GET /git/blobs/{sha}: 422 for a sha that is not 40 hex
+// digits, 404 for no such blob.
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
+		return
+	}
+	if !fullSHA.MatchString(r.PathValue("sha")) {
+		badSHA(w, "sha", docBlobs+"#get-a-blob")
 		return
 	}
 	o, err := rs.git.readObject(r.Context(), r.PathValue("sha"))
@@ -551,41 +686,38 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// createBlob serves POST /git/blobs as GitHub does: content is required and
+// a string; with "encoding": "base64" it is decoded as Ruby's
+// Base64.decode64 does, skipping what is not Base64 rather than refusing it,
+// and any other encoding stores the text as it is.
 func (s *Server) createBlob(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil {
+	if rs == nil || s.emptyRepo(w, r, rs) {
 		return
 	}
 	var body struct {
-		Content  *string `json:"content"`
-		Encoding string  `json:"encoding"`
+		Content  json.RawMessage `json:"content"`
+		Encoding any             `json:"encoding"`
 	}
 	if !decodeBody(w, r, &body) {
 		return
 	}
 	doc := docBlobs + "#create-a-blob"
-	if body.Content == nil {
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"content\" wasn't supplied.", doc)
+	if len(body.Content) == 0 || string(body.Content) == "null" {
+		validationFailed(w, doc, map[string]any{"resource": "Blob", "field": "content", "code": "missing_field"})
 		return
 	}
-	var data []byte
-	switch strings.ToLower(body.Encoding) {
-	case "", "utf-8", "utf8":
-		if !utf8.ValidString(*body.Content) {
-			apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\ncontent is not valid UTF-8.", doc)
-			return
-		}
-		data = []byte(*body.Content)
-	case "base64":
-		d, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\n", "", "\r", "").Replace(*body.Content))
-		if err != nil {
-			apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\ncontent is not valid Base64.", doc)
-			return
-		}
-		data = d
-	default:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nencoding must be utf-8 or base64.", doc)
+	var content string
+	if json.Unmarshal(body.Content, &content) != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"message": "content must be a string", "documentation_url": doc, "status": "422",
+			"errors": []map[string]any{{"resource": "Blob", "field": "content", "code": "invalid"}},
+		})
 		return
+	}
+	data := []byte(content)
+	if body.Encoding == "base64" {
+		data = decode64(content)
 	}
 	sha, err := rs.git.writeObject(r.Context(), "blob", data)
 	if err != nil {
@@ -595,4 +727,27 @@ func (s *Server) createBlob(w http.ResponseWriter, r *http.Request) {
 	u := objectURL(info(r), rs, "blob", sha)
 	w.Header().Set("Location", u)
 	writeJSON(w, http.StatusCreated, map[string]string{"sha": sha, "url": u})
+}
+
+// decode64 decodes Base64 leniently, as Ruby's Base64.decode64 (what GitHub
+// uses for blobs) does: characters outside the alphabet are skipped, the
+// first "=" ends the data, and a trailing partial group keeps its whole
+// bytes.
+func decode64(s string) []byte {
+	var clean strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '=' {
+			break
+		}
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' {
+			clean.WriteByte(c)
+		}
+	}
+	enc := clean.String()
+	if len(enc)%4 == 1 {
+		enc = enc[:len(enc)-1]
+	}
+	out, _ := base64.RawStdEncoding.DecodeString(enc)
+	return out
 }

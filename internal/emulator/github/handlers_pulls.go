@@ -105,6 +105,29 @@ func (s *Server) pullJSON(ctx context.Context, ri *requestInfo, rs *repoState, i
 	return pr
 }
 
+// pullSimpleJSON is a pull request as GitHub's lists show it (the
+// "pull-request-simple" schema of GET /pulls and GET /commits/{sha}/pulls):
+// without merged, mergeable, mergeable_state, rebaseable, merged_by,
+// maintainer_can_modify and the counts, which only GET /pulls/{number} has.
+// merged_at and merge_commit_sha tell a merged pull request there.
+func (s *Server) pullSimpleJSON(ctx context.Context, ri *requestInfo, rs *repoState, is *issueState) *gh.PullRequest {
+	pr := s.pullJSON(ctx, ri, rs, is)
+	pr.Merged, pr.Mergeable, pr.MergeableState, pr.Rebaseable, pr.MergedBy, pr.MaintainerCanModify = nil, nil, nil, nil, nil, nil
+	pr.Comments, pr.ReviewComments, pr.Commits, pr.Additions, pr.Deletions, pr.ChangedFiles = nil, nil, nil, nil, nil, nil
+	return pr
+}
+
+// pullPendingJSON is a pull request whose mergeability GitHub has only
+// started to compute, as POST /pulls and the webhooks sent right away show
+// it: mergeable null, mergeable_state "unknown".
+func (s *Server) pullPendingJSON(ctx context.Context, ri *requestInfo, rs *repoState, is *issueState) *gh.PullRequest {
+	pr := s.pullJSON(ctx, ri, rs, is)
+	if !pr.GetMerged() {
+		pr.Mergeable, pr.MergeableState = nil, ptr("unknown")
+	}
+	return pr
+}
+
 // pullCommits lists the commits a pull request brings, oldest first.
 func (s *Server) pullCommits(ctx context.Context, rs *repoState, is *issueState) []string {
 	s.mu.Lock()
@@ -184,6 +207,11 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
+	if _, ok := rs.git.mergeBase(ctx, baseSHA, headSHA); !ok {
+		validationFailed(w, doc, map[string]any{"resource": "PullRequest", "code": "custom",
+			"message": "The " + head + " branch has no history in common with " + body.Base})
+		return
+	}
 	if len(s.commitsBetween(rs, baseSHA, headSHA)) == 0 {
 		validationFailed(w, doc, map[string]any{"resource": "PullRequest", "code": "custom",
 			"message": "No commits between " + body.Base + " and " + head})
@@ -201,7 +229,7 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request) {
 	}
 	rs.issues[is.number] = is
 	s.mu.Unlock()
-	pr := s.pullJSON(ctx, ri, rs, is)
+	pr := s.pullPendingJSON(ctx, ri, rs, is)
 	s.sendPullRequest(rs, is, "opened", ri.id.login)
 	w.Header().Set("Location", pr.GetURL())
 	writeJSON(w, http.StatusCreated, pr)
@@ -224,11 +252,10 @@ func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
 		if is.pull == nil || (state != "all" && is.state != state) || (base != "" && is.pull.base != base) {
 			continue
 		}
-		if head != "" {
-			owner, branch, ok := strings.Cut(head, ":")
-			if !ok || !strings.EqualFold(owner, rs.owner) || branch != is.pull.head {
-				continue
-			}
+		// GitHub filters by head only in the form owner:branch; a bare
+		// branch name filters nothing.
+		if owner, branch, ok := strings.Cut(head, ":"); ok && (!strings.EqualFold(owner, rs.owner) || branch != is.pull.head) {
+			continue
 		}
 		list = append(list, is)
 	}
@@ -249,7 +276,7 @@ func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
 	page := pageOf(w, r, list)
 	out := make([]*gh.PullRequest, 0, len(page))
 	for _, is := range page {
-		out = append(out, s.pullJSON(r.Context(), info(r), rs, is))
+		out = append(out, s.pullSimpleJSON(r.Context(), info(r), rs, is))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -286,7 +313,8 @@ func (s *Server) updatePull(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	if body.Base != nil {
 		if _, ok := rs.git.ref(ctx, "refs/heads/"+*body.Base); !ok {
-			validationFailed(w, docPulls+"#update-a-pull-request", map[string]any{"resource": "PullRequest", "field": "base", "code": "invalid"})
+			validationFailed(w, docPulls+"#update-a-pull-request", map[string]any{"resource": "PullRequest", "field": "base", "code": "invalid",
+				"message": "Proposed base branch '" + *body.Base + "' was not found"})
 			return
 		}
 	}
@@ -343,13 +371,21 @@ func (s *Server) mergePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := docPulls + "#merge-a-pull-request"
+	if body.SHA != "" && !fullSHA.MatchString(body.SHA) {
+		badSHA(w, "sha", doc)
+		return
+	}
 	ctx := r.Context()
 	ri := info(r)
 	s.mu.Lock()
 	open, draft := is.state == "open", is.pull.draft
 	title, number, baseBranch, headBranch := is.title, is.number, is.pull.base, is.pull.head
 	s.mu.Unlock()
-	if !open || draft {
+	switch {
+	case draft: // GitHub checks this first
+		apiError(w, http.StatusMethodNotAllowed, "Pull Request is still a draft", doc)
+		return
+	case !open:
 		apiError(w, http.StatusMethodNotAllowed, "Pull Request is not mergeable", doc)
 		return
 	}
@@ -413,7 +449,7 @@ func (s *Server) mergePull(w http.ResponseWriter, r *http.Request) {
 		now := s.now()
 		sha, err := rs.git.writeCommit(ctx, commitObject{
 			Tree: tree, Parents: parents, Message: msg, Author: s.sigFor(ri.id.login, now),
-			Committer: signature{Name: "GitHub", Email: "noreply@github.com", When: now},
+			Committer: webCommitter(now),
 		})
 		if err != nil {
 			apiError(w, http.StatusInternalServerError, "Server Error", "")
@@ -549,7 +585,7 @@ func (s *Server) pullsForCommit(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if hit {
-			out = append(out, s.pullJSON(ctx, info(r), rs, is))
+			out = append(out, s.pullSimpleJSON(ctx, info(r), rs, is))
 		}
 	}
 	writeJSON(w, http.StatusOK, pageOf(w, r, out))

@@ -86,19 +86,37 @@ func contentJSON(ri *requestInfo, rs *repoState, ref string, e treeEntry, data [
 	if e.Type == "blob" {
 		c.DownloadURL = ptr(ri.webBase + "/" + rs.fullName() + "/raw/" + ref + "/" + e.Path)
 	}
-	if data != nil {
-		if typ == "symlink" {
-			c.Target = ptr(string(data))
-		} else {
-			c.Content, c.Encoding = ptr(wrap64(data)), ptr("base64")
-		}
+	switch {
+	case data == nil:
+	case typ == "symlink":
+		c.Target = ptr(string(data))
+	case len(data) > contentsInlineMax:
+		// GitHub leaves larger files out: only the raw media type has them.
+		c.Content, c.Encoding = ptr(""), ptr("none")
+	default:
+		c.Content, c.Encoding = ptr(wrap64(data)), ptr("base64")
 	}
 	return c
 }
 
+const (
+	// contentsInlineMax is the largest file the contents API sends inline
+	// (1 MB); contentsMax the largest it serves at all (100 MB).
+	contentsInlineMax = 1 << 20
+	contentsMax       = 100 << 20
+)
+
+// getContents serves GET /contents/{path}: a file (inline up to 1 MB, then
+// with encoding "none" and empty content unless the raw media type is
+// asked for), a directory's entries, or 404 "This repository is empty." and
+// "No commit found for the ref …" as GitHub does.
 func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
-	if rs == nil || s.emptyRepo(w, r, rs) {
+	if rs == nil {
+		return
+	}
+	if refs, err := rs.git.refs(r.Context(), "refs/heads", "refs/tags"); err == nil && len(refs) == 0 {
+		apiError(w, http.StatusNotFound, "This repository is empty.", docContents+"#get-repository-content")
 		return
 	}
 	ctx := r.Context()
@@ -134,6 +152,14 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusInternalServerError, "Server Error", "")
 			return
 		}
+		if len(o.data) > contentsMax {
+			writeJSON(w, http.StatusForbidden, map[string]any{
+				"message":           "This endpoint can only return blobs smaller than 100 MB in size. The requested blob is too large to fetch via the API, but you can always clone the repository via Git to obtain it.",
+				"errors":            []map[string]any{{"resource": "Blob", "field": "data", "code": "too_large"}},
+				"documentation_url": docContents + "#get-repository-content", "status": "403",
+			})
+			return
+		}
 		if wantsRaw(r) {
 			w.Header().Set("Content-Type", "application/vnd.github.raw; charset=utf-8")
 			w.WriteHeader(http.StatusOK)
@@ -163,7 +189,12 @@ func (s *Server) listDir(w http.ResponseWriter, r *http.Request, rs *repoState, 
 }
 
 // putContents serves PUT /contents/{path}: create or update one file with a
-// commit. Updating needs the file's current blob sha; a stale one is 409.
+// commit, as GitHub does: the branch must exist unless the repository has
+// no branch at all; updating needs the file's current blob sha (a stale one
+// is 409); a directory is not a file; a file in the way of a new path's
+// directory is 409. The committer is the caller (GitHub itself for an App
+// that names neither author nor committer); a committer given alone is the
+// author too.
 func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
 	if rs == nil {
@@ -182,6 +213,13 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 	}
 	doc := docContents + "#create-or-update-file-contents"
 	p := strings.Trim(r.PathValue("path"), "/")
+	if !validTreePath(p) {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"message": "path contains a malformed path component", "documentation_url": doc, "status": "422",
+			"errors": []map[string]any{{"resource": "Commit", "field": "path", "code": "invalid"}},
+		})
+		return
+	}
 	switch {
 	case body.Message == nil:
 		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"message\" wasn't supplied.", doc)
@@ -189,11 +227,8 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 	case body.Content == nil:
 		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"content\" wasn't supplied.", doc)
 		return
-	case !validTreePath(p):
-		apiError(w, http.StatusUnprocessableEntity, "path contains a malformed path component", doc)
-		return
 	}
-	data, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\n", "", "\r", "").Replace(*body.Content))
+	data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(*body.Content, "\n", ""))
 	if err != nil {
 		apiError(w, http.StatusUnprocessableEntity, "content is not valid Base64", doc)
 		return
@@ -215,7 +250,11 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		baseTree, parents = c.Tree, []string{tip}
-		if entries, _ := rs.git.lsTree(ctx, tip, false, p); len(entries) == 1 {
+		if entries, _ := rs.git.lsTree(ctx, tip, false, p); len(entries) == 1 && entries[0].Path == p {
+			if entries[0].Type != "blob" {
+				apiError(w, http.StatusUnprocessableEntity, p+" is not a file", doc)
+				return
+			}
 			if body.SHA == "" {
 				apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"sha\" wasn't supplied.", doc)
 				return
@@ -225,8 +264,15 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			status = http.StatusOK
+		} else {
+			for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
+				if entries, _ := rs.git.lsTree(ctx, tip, false, dir); len(entries) == 1 && entries[0].Path == dir && entries[0].Type != "tree" {
+					apiError(w, http.StatusConflict, "Sorry, a file exists where you’re trying to create a subdirectory. Choose a new path and try again.", doc)
+					return
+				}
+			}
 		}
-	} else if branch != rs.defaultBranch {
+	} else if heads, _ := rs.git.refs(ctx, "refs/heads"); len(heads) > 0 {
 		apiError(w, http.StatusNotFound, "Branch "+branch+" not found", doc)
 		return
 	}
@@ -241,12 +287,15 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ri := info(r)
-	def := s.sigFor(ri.id.login, s.now())
-	author, ok1 := body.Author.sig(def)
-	committer, ok2 := body.Committer.sig(author)
+	now := s.now()
+	committer, ok1 := body.Committer.sig(s.sigFor(ri.id.login, now))
+	author, ok2 := body.Author.sig(committer)
 	if !ok1 || !ok2 {
 		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\nauthor and committer need a name and an email.", doc)
 		return
+	}
+	if ri.id.bot && body.Author == nil && body.Committer == nil {
+		committer = webCommitter(now)
 	}
 	sha, err := rs.git.writeCommit(ctx, commitObject{Tree: tree, Parents: parents, Author: author, Committer: committer, Message: *body.Message})
 	if err != nil {
@@ -319,7 +368,7 @@ func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
 	for _, c := range commits {
 		out = append(out, s.repoCommitJSON(info(r), rs, c))
 	}
-	setLink(w, r, perPage, page, total)
+	setCommitsLink(w, r, perPage, page, len(out), total)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -607,7 +656,14 @@ func (s *Server) listCheckRuns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	var runs []*gh.CheckRun
+	newest := map[string]int64{} // filter=latest (the default): the newest run of each name
 	for _, c := range rs.checkRuns[sha] {
+		newest[c.GetName()] = max(newest[c.GetName()], c.GetID())
+	}
+	for _, c := range rs.checkRuns[sha] {
+		if q.Get("filter") != "all" && c.GetID() != newest[c.GetName()] {
+			continue
+		}
 		if (q.Get("check_name") == "" || q.Get("check_name") == c.GetName()) && (q.Get("status") == "" || q.Get("status") == c.GetStatus()) {
 			runs = append(runs, c)
 		}
@@ -659,8 +715,10 @@ func (s *Server) combinedStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ri := info(r)
+	// The statuses are paged (per_page, Link); state and total_count cover
+	// them all.
 	writeJSON(w, http.StatusOK, map[string]any{
-		"state": state, "statuses": latest, "sha": sha, "total_count": len(latest),
+		"state": state, "statuses": pageOf(w, r, latest), "sha": sha, "total_count": len(latest),
 		"repository": s.repoJSON(rs, ri),
 		"commit_url": apiRepo(ri, rs) + "/commits/" + sha,
 		"url":        apiRepo(ri, rs) + "/commits/" + sha + "/status",
@@ -694,6 +752,10 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		Context     string `json:"context"`
 	}
 	if !decodeBody(w, r, &body) {
+		return
+	}
+	if info(r).id.app != nil && installationPermissions().GetStatuses() != "write" {
+		apiError(w, http.StatusForbidden, "Resource not accessible by integration", "https://docs.github.com/rest/commits/statuses#create-a-commit-status")
 		return
 	}
 	switch body.State {

@@ -277,6 +277,7 @@ type requestInfo struct {
 	webBase string // "http://host"
 	reqID   string
 	repo    *repoState // the repository the request addresses, once resolved
+	race    func()     // a RefRace fault: runs between a ref's read and its write
 }
 
 type ctxKey struct{}
@@ -334,7 +335,8 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		ri.id = id
-		if !s.rateHeaders(w, id) {
+		// GET /rate_limit does not count against the quota.
+		if !s.rateHeaders(w, id, p != "/rate_limit") {
 			apiError(w, http.StatusForbidden, "API rate limit exceeded for "+who(s, id)+". If you reach out to GitHub Support for help, please include the request ID "+reqID+".",
 				"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit")
 			return
@@ -365,6 +367,13 @@ func apiError(w http.ResponseWriter, status int, msg, doc string) {
 
 func notFound(w http.ResponseWriter) {
 	apiError(w, http.StatusNotFound, "Not Found", docsBase)
+}
+
+// badSHA answers GitHub's 422 for a parameter that must be a full object
+// id: "The sha parameter must be exactly 40 characters and contain only
+// [0-9a-f]."
+func badSHA(w http.ResponseWriter, param, doc string) {
+	apiError(w, http.StatusUnprocessableEntity, "The "+param+" parameter must be exactly 40 characters and contain only [0-9a-f].", doc)
 }
 
 // validationFailed is GitHub's 422 with an errors list.
@@ -432,10 +441,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, p string) 
 		return identity{}, false
 	}
 	if strings.Count(cred, ".") == 2 && strings.HasPrefix(cred, "eyJ") {
-		app, msg := s.verifyJWT(cred)
+		app, refusal := s.verifyJWT(cred)
 		if app == nil {
 			anon()
-			apiError(w, http.StatusUnauthorized, msg, docsBase)
+			apiError(w, refusal.status, refusal.msg, docsBase)
 			return identity{}, false
 		}
 		if !strings.HasPrefix(p, "/app") && !strings.HasSuffix(p, "/installation") {
@@ -459,10 +468,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, p string) 
 	return id, true
 }
 
-// rateHeaders counts the request against the identity's hourly window and
-// writes GitHub's rate-limit headers; false means the quota was already
-// spent and the request must be refused.
-func (s *Server) rateHeaders(w http.ResponseWriter, id identity) bool {
+// rateHeaders counts the request against the identity's hourly window
+// (unless count is false) and writes GitHub's rate-limit headers; false
+// means the quota was already spent and the request must be refused.
+func (s *Server) rateHeaders(w http.ResponseWriter, id identity, count bool) bool {
 	now := s.opts.Now()
 	s.mu.Lock()
 	rw := s.rate[id.token]
@@ -470,13 +479,15 @@ func (s *Server) rateHeaders(w http.ResponseWriter, id identity) bool {
 		rw = &rateWindow{reset: now.Add(time.Hour).Truncate(time.Second)}
 		s.rate[id.token] = rw
 	}
-	if rw.used >= s.opts.RateLimit {
+	if rw.used >= s.opts.RateLimit && count {
 		reset := rw.reset
 		s.mu.Unlock()
 		writeRate(w.Header(), s.opts.RateLimit, 0, s.opts.RateLimit, reset)
 		return false
 	}
-	rw.used++
+	if count {
+		rw.used++
+	}
 	used, reset := rw.used, rw.reset
 	s.mu.Unlock()
 	writeRate(w.Header(), s.opts.RateLimit, s.opts.RateLimit-used, used, reset)
@@ -519,43 +530,63 @@ func paging(r *http.Request) (perPage, page int) {
 	return perPage, page
 }
 
-// setLink writes the Link header GitHub writes for page of total items:
-// next and last on the first page, prev/next/last/first in the middle, prev
-// and first on the last.
+// setLink writes the Link header GitHub's paginated lists carry for page of
+// total items: next and last on the first page, prev/next/last/first in the
+// middle, prev and first on the last, none when there is one page.
 func setLink(w http.ResponseWriter, r *http.Request, perPage, page, total int) {
 	last := (total + perPage - 1) / perPage
 	if last <= 1 {
 		return
 	}
-	ri := info(r)
-	link := func(p int, rel string) string {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(p))
-		if _, ok := q["per_page"]; !ok && perPage != 30 {
-			q.Set("per_page", strconv.Itoa(perPage))
-		}
-		path := r.URL.Path
-		if rest, ok := strings.CutPrefix(path, "/repos/"); ok {
-			parts := strings.SplitN(rest, "/", 3)
-			if len(parts) == 3 {
-				if rs := ri.repo; rs != nil {
-					path = "/repositories/" + strconv.FormatInt(rs.id, 10) + "/" + parts[2]
-				}
-			}
-		}
-		return fmt.Sprintf("<%s%s?%s>; rel=%q", ri.apiBase, path, encodeQuery(q), rel)
-	}
 	var links []string
 	if page > 1 {
-		links = append(links, link(page-1, "prev"))
+		links = append(links, pageLink(r, perPage, page-1, "prev"))
 	}
 	if page < last {
-		links = append(links, link(page+1, "next"), link(last, "last"))
+		links = append(links, pageLink(r, perPage, page+1, "next"), pageLink(r, perPage, last, "last"))
 	}
 	if page > 1 {
-		links = append(links, link(1, "first"))
+		links = append(links, pageLink(r, perPage, 1, "first"))
 	}
 	w.Header().Set("Link", strings.Join(links, ", "))
+}
+
+// setCommitsLink writes the Link header of GET /commits, which GitHub
+// builds its own way: next (and last) whenever the page is full, even when
+// it is the last one, so that a client reads one more, empty, page; then
+// first and prev after the first page.
+func setCommitsLink(w http.ResponseWriter, r *http.Request, perPage, page, n, total int) {
+	var links []string
+	if n == perPage {
+		links = append(links, pageLink(r, perPage, page+1, "next"), pageLink(r, perPage, (total+perPage-1)/perPage, "last"))
+	}
+	if page > 1 {
+		links = append(links, pageLink(r, perPage, 1, "first"), pageLink(r, perPage, page-1, "prev"))
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+}
+
+// pageLink is one `<url>; rel="…"` of a Link header: the request's URL
+// under /repositories/{id} with page p.
+func pageLink(r *http.Request, perPage, p int, rel string) string {
+	ri := info(r)
+	q := r.URL.Query()
+	q.Set("page", strconv.Itoa(p))
+	if _, ok := q["per_page"]; !ok && perPage != 30 {
+		q.Set("per_page", strconv.Itoa(perPage))
+	}
+	path := r.URL.Path
+	if rest, ok := strings.CutPrefix(path, "/repos/"); ok {
+		parts := strings.SplitN(rest, "/", 3)
+		if len(parts) == 3 {
+			if rs := ri.repo; rs != nil {
+				path = "/repositories/" + strconv.FormatInt(rs.id, 10) + "/" + parts[2]
+			}
+		}
+	}
+	return fmt.Sprintf("<%s%s?%s>; rel=%q", ri.apiBase, path, encodeQuery(q), rel)
 }
 
 // encodeQuery keeps GitHub's parameter order readable: sorted, with page last.

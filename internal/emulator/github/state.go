@@ -88,6 +88,12 @@ type releaseState struct {
 	discussions string
 }
 
+// webCommitter is GitHub's own identity, the committer of what it commits
+// for an App or a merge button.
+func webCommitter(when time.Time) signature {
+	return signature{Name: "GitHub", Email: "noreply@github.com", When: when}
+}
+
 // sigFor is the git identity of a login, with GitHub's noreply address.
 func (s *Server) sigFor(login string, when time.Time) signature {
 	return signature{Name: login, Email: s.noreplyEmail(login), When: when}
@@ -117,20 +123,38 @@ const (
 	refNotFastForward
 	refMissing
 	refExists
+	refRaced // the ref moved between its read and the compare-and-swap
 )
 
 // moveRef moves ref (a full name) to newSHA: a fast-forward unless force,
 // with git's compare-and-swap so that concurrent updates never interleave.
 // create says the ref must not exist yet. It sends a push event on success
-// unless pusher is "" (the repository's creation).
+// unless pusher is "" (the repository's creation). A ref that moves under
+// it is read again; see moveRefOnce for GitHub's ref API, which does not.
 func (s *Server) moveRef(ctx context.Context, rs *repoState, ref, newSHA string, force, create bool, pusher string) (old string, res refResult, err error) {
-	for attempt := 0; attempt < 20; attempt++ {
+	return s.moveRefN(ctx, rs, ref, newSHA, force, create, pusher, 20)
+}
+
+// moveRefOnce is moveRef with one compare-and-swap: a ref that moves between
+// its read and its write is refRaced, as GitHub's PATCH /git/refs answers
+// 422 "Reference cannot be updated" then instead of looking again.
+func (s *Server) moveRefOnce(ctx context.Context, rs *repoState, ref, newSHA string, force bool, pusher string) (old string, res refResult, err error) {
+	return s.moveRefN(ctx, rs, ref, newSHA, force, false, pusher, 1)
+}
+
+func (s *Server) moveRefN(ctx context.Context, rs *repoState, ref, newSHA string, force, create bool, pusher string, attempts int) (old string, res refResult, err error) {
+	for attempt := 0; attempt < attempts; attempt++ {
 		cur, ok := rs.git.ref(ctx, ref)
 		switch {
 		case create && ok:
 			return cur, refExists, nil
 		case !create && !ok:
 			return "", refMissing, nil
+		}
+		if ri, _ := ctx.Value(ctxKey{}).(*requestInfo); ri != nil && ri.race != nil {
+			race := ri.race
+			ri.race = nil
+			race()
 		}
 		if ok && !force && cur != newSHA {
 			ff, err := rs.git.isAncestor(ctx, cur, newSHA)
@@ -153,15 +177,19 @@ func (s *Server) moveRef(ctx context.Context, rs *repoState, ref, newSHA string,
 		}
 		return cur, refMoved, nil
 	}
+	if attempts == 1 {
+		return "", refRaced, nil
+	}
 	return "", 0, fmt.Errorf("ref %s kept moving", ref)
 }
 
-// afterRefMove records the push and tells webhooks and open pull requests.
+// afterRefMove records the push and tells webhooks and open pull requests;
+// after "" is the ref's deletion.
 func (s *Server) afterRefMove(rs *repoState, ref, before, after string, forced bool, pusher string) {
 	s.mu.Lock()
 	rs.pushedAt = s.now()
 	var synced []*issueState
-	if branch, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+	if branch, ok := strings.CutPrefix(ref, "refs/heads/"); ok && after != "" {
 		for _, is := range rs.issues {
 			if is.pull != nil && is.state == "open" && is.pull.head == branch {
 				is.updated = s.now()
@@ -198,14 +226,20 @@ func (s *Server) commitFiles(ctx context.Context, rs *repoState, branch string, 
 	}
 	for attempt := 0; attempt < 20; attempt++ {
 		tip, exists := rs.git.ref(ctx, ref)
+		from := tip
+		if !exists && branch != rs.defaultBranch {
+			// A new branch starts where the default branch is, as one pushed
+			// from a clone does.
+			from, _ = rs.git.ref(ctx, "refs/heads/"+rs.defaultBranch)
+		}
 		base := ""
 		var parents []string
-		if exists {
-			c, err := rs.git.commit(ctx, tip)
+		if from != "" {
+			c, err := rs.git.commit(ctx, from)
 			if err != nil {
 				return "", err
 			}
-			base, parents = c.Tree, []string{tip}
+			base, parents = c.Tree, []string{from}
 		}
 		tree, err := rs.git.buildTree(ctx, base, edits)
 		if err != nil {
@@ -232,7 +266,8 @@ func (s *Server) commitFiles(ctx context.Context, rs *repoState, branch string, 
 
 // CommitFiles commits files (path → content; nil removes the path) on
 // branch of owner/name as login, the way a push by someone else would, and
-// returns the new commit. It sends a push event.
+// returns the new commit. A branch that does not exist yet starts at the
+// default branch's tip. It sends a push event.
 func (s *Server) CommitFiles(owner, name, branch string, files map[string][]byte, message, login string) (string, error) {
 	rs, err := s.repo(owner, name)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,12 +54,26 @@ func deliveryID() string {
 	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
+// hookTarget is what a webhook belongs to, as the
+// X-GitHub-Hook-Installation-Target-Type and -ID headers name it: a GitHub
+// App ("integration" and the App's id) or a repository's own webhook
+// ("repository" and its id).
+type hookTarget struct {
+	kind string
+	id   int64
+}
+
 // Deliver POSTs payload (a go-github event struct, or raw JSON bytes) to url
-// as GitHub delivers the event: JSON body, X-GitHub-Event,
-// X-GitHub-Delivery, X-GitHub-Hook-ID, and X-Hub-Signature-256 (and the
-// legacy X-Hub-Signature) when secret is set. An error means the receiver
-// could not be reached; its status is in the Delivery either way.
+// as GitHub delivers a GitHub App's event (the App's id taken as 1): JSON
+// body, X-GitHub-Event, X-GitHub-Delivery, X-GitHub-Hook-ID, the
+// installation target headers, and X-Hub-Signature-256 (and the legacy
+// X-Hub-Signature) when secret is set. An error means the receiver could
+// not be reached; its status is in the Delivery either way.
 func Deliver(ctx context.Context, client *http.Client, url, secret, event string, payload any) (Delivery, error) {
+	return deliver(ctx, client, url, secret, event, payload, hookTarget{kind: "integration", id: 1})
+}
+
+func deliver(ctx context.Context, client *http.Client, url, secret, event string, payload any, target hookTarget) (Delivery, error) {
 	body, ok := payload.([]byte)
 	if !ok {
 		var err error
@@ -73,13 +88,14 @@ func Deliver(ctx context.Context, client *http.Client, url, secret, event string
 		return d, err
 	}
 	h := req.Header
+	h.Set("Accept", "*/*")
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "GitHub-Hookshot/7a1b2c3")
 	h.Set("X-GitHub-Event", event)
 	h.Set("X-GitHub-Delivery", d.ID)
 	h.Set("X-GitHub-Hook-ID", "424242")
-	h.Set("X-GitHub-Hook-Installation-Target-Type", "integration")
-	h.Set("X-GitHub-Hook-Installation-Target-ID", "1")
+	h.Set("X-GitHub-Hook-Installation-Target-Type", target.kind)
+	h.Set("X-GitHub-Hook-Installation-Target-ID", strconv.FormatInt(target.id, 10))
 	if secret != "" {
 		h.Set("X-Hub-Signature", signSHA1(secret, body))
 		h.Set("X-Hub-Signature-256", Sign(secret, body))
@@ -111,8 +127,9 @@ type hookQueue struct {
 }
 
 type pendingHook struct {
-	event string
-	body  []byte
+	event  string
+	body   []byte
+	target hookTarget
 }
 
 func newHookQueue(s *Server) *hookQueue {
@@ -121,7 +138,9 @@ func newHookQueue(s *Server) *hookQueue {
 	return &hookQueue{s: s, idle: idle}
 }
 
-func (q *hookQueue) enqueue(event string, payload any) {
+// enqueue queues an event of rs: the emulator's App's when it has one, else
+// the repository's own webhook's.
+func (q *hookQueue) enqueue(rs *repoState, event string, payload any) {
 	if q.s.opts.Webhook.URL == "" {
 		return
 	}
@@ -131,7 +150,11 @@ func (q *hookQueue) enqueue(event string, payload any) {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.pending = append(q.pending, pendingHook{event: event, body: body})
+	target := hookTarget{kind: "repository", id: rs.id}
+	if len(q.s.opts.Apps) > 0 {
+		target = hookTarget{kind: "integration", id: q.s.opts.Apps[0].ID}
+	}
+	q.pending = append(q.pending, pendingHook{event: event, body: body, target: target})
 	if !q.running {
 		q.running = true
 		q.idle = make(chan struct{})
@@ -152,7 +175,7 @@ func (q *hookQueue) run() {
 		next := q.pending[0]
 		q.pending = q.pending[1:]
 		q.mu.Unlock()
-		d, _ := Deliver(context.Background(), wh.Client, wh.URL, wh.Secret, next.event, next.body)
+		d, _ := deliver(context.Background(), wh.Client, wh.URL, wh.Secret, next.event, next.body, next.target)
 		q.mu.Lock()
 		q.deliveries = append(q.deliveries, d)
 		q.mu.Unlock()
@@ -199,7 +222,7 @@ func (s *Server) sendIssueComment(rs *repoState, is *issueState, c *commentState
 	if action == "edited" {
 		ev.Changes = &gh.EditChange{Body: &gh.EditBody{From: ptr(oldBody)}}
 	}
-	s.hooks.enqueue("issue_comment", ev)
+	s.hooks.enqueue(rs, "issue_comment", ev)
 }
 
 func (s *Server) sendPullRequest(rs *repoState, is *issueState, action, sender string) {
@@ -207,12 +230,12 @@ func (s *Server) sendPullRequest(rs *repoState, is *issueState, action, sender s
 		return
 	}
 	ri := s.eventInfo(sender)
-	pr := s.pullJSON(context.Background(), ri, rs, is)
+	pr := s.pullPendingJSON(context.Background(), ri, rs, is)
 	ev := &gh.PullRequestEvent{
 		Action: ptr(action), Number: ptr(is.number), PullRequest: pr,
 		Repo: s.repoJSON(rs, ri), Sender: s.userJSON(sender, ri.apiBase, ri.webBase), Installation: s.installationRef(),
 	}
-	s.hooks.enqueue("pull_request", ev)
+	s.hooks.enqueue(rs, "pull_request", ev)
 }
 
 func (s *Server) sendPush(rs *repoState, ref, before, after string, forced bool, pusher string) {
@@ -224,8 +247,12 @@ func (s *Server) sendPush(rs *repoState, ref, before, after string, forced bool,
 	if before == "" {
 		before = zeroSHA
 	}
+	deleted := after == ""
+	if deleted {
+		after = zeroSHA
+	}
 	var ids []string
-	if after != "" && strings.HasPrefix(ref, "refs/heads/") {
+	if !deleted && strings.HasPrefix(ref, "refs/heads/") {
 		extra := []string{"--reverse"}
 		if before != zeroSHA {
 			extra = append(extra, "^"+before)
@@ -239,8 +266,8 @@ func (s *Server) sendPush(rs *repoState, ref, before, after string, forced bool,
 	}
 	repo := s.repoJSON(rs, ri)
 	ev := &gh.PushEvent{
-		Ref: ptr(ref), Before: ptr(before), After: ptr(after), Created: ptr(before == zeroSHA), Deleted: ptr(after == ""),
-		Forced: ptr(forced), Compare: ptr(ri.webBase + "/" + rs.fullName() + "/compare/" + before[:12] + "..." + after[:min(12, len(after))]),
+		Ref: ptr(ref), Before: ptr(before), After: ptr(after), Created: ptr(before == zeroSHA), Deleted: ptr(deleted),
+		Forced: ptr(forced), Compare: ptr(ri.webBase + "/" + rs.fullName() + "/compare/" + before[:12] + "..." + after[:12]),
 		Commits: hc, Pusher: &gh.CommitAuthor{Name: ptr(pusher), Email: ptr(s.noreplyEmail(pusher))},
 		Sender: s.userJSON(pusher, ri.apiBase, ri.webBase), Installation: s.installationRef(),
 		Repo: &gh.PushEventRepository{
@@ -251,12 +278,12 @@ func (s *Server) sendPush(rs *repoState, ref, before, after string, forced bool,
 	}
 	if n := len(hc); n > 0 {
 		ev.HeadCommit = hc[n-1]
-	} else if after != "" {
+	} else if !deleted {
 		if c, err := rs.git.commit(ctx, after); err == nil {
 			ev.HeadCommit = s.headCommit(ctx, ri, rs, c)
 		}
 	}
-	s.hooks.enqueue("push", ev)
+	s.hooks.enqueue(rs, "push", ev)
 }
 
 func (s *Server) headCommit(ctx context.Context, ri *requestInfo, rs *repoState, c commitObject) *gh.HeadCommit {
