@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -273,8 +274,9 @@ func statusText(resp *http.Response) string {
 	return strconv.Itoa(resp.StatusCode)
 }
 
-// detail extracts Sentry's error message: {"detail": "..."}, a field error
-// ({"version": ["This field is required."]}), or the start of the body.
+// detail extracts Sentry's error message: {"detail": "..."}, field errors
+// ({"refs": ["Invalid repository names: acme/web"]} becomes "refs: Invalid
+// repository names: acme/web"), or the start of the body.
 func detail(body []byte) string {
 	var d struct {
 		Detail json.RawMessage `json:"detail"`
@@ -292,6 +294,19 @@ func detail(body []byte) string {
 		}
 		return compact(d.Detail)
 	}
+	var fields map[string][]string
+	if json.Unmarshal(body, &fields) == nil && len(fields) > 0 {
+		names := make([]string, 0, len(fields))
+		for name := range fields {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		parts := make([]string, 0, len(names))
+		for _, name := range names {
+			parts = append(parts, name+": "+strings.Join(fields[name], " "))
+		}
+		return compact([]byte(strings.Join(parts, "; ")))
+	}
 	return compact(body)
 }
 
@@ -301,8 +316,8 @@ func compact(b []byte) string {
 		b = buf.Bytes()
 	}
 	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 300 {
-		s = s[:300] + "…"
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "…"
 	}
 	return s
 }

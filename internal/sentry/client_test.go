@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,7 +16,7 @@ import (
 	"github.com/releasebot/releasebot/internal/sentry"
 )
 
-const token = "sntrys_test_token_5e9c1d"
+const token = "sntryu_test_token_5e9c1d"
 
 func newEmulator(t *testing.T) (*sentryemu.Emulator, *sentry.Client) {
 	t.Helper()
@@ -46,9 +47,16 @@ func TestReleaseCommitsDeploy(t *testing.T) {
 	if _, err := c.CreateRelease(ctx, "acme", sentry.NewRelease{Version: "v1.2.3+stage", Projects: []string{"web"}}); err != nil {
 		t.Fatalf("CreateRelease again: %v", err)
 	}
-	if _, err := c.SetCommits(ctx, "acme", "v1.2.3+stage", sentry.Commits{
-		Refs: []sentry.Ref{{Repository: "acme/web", Commit: "abc123", PreviousCommit: "def456"}},
-	}); err != nil {
+	// Refs name repositories Sentry knows through an integration; an unknown
+	// one is a 400 whose field error reads as a sentence.
+	refs := sentry.Commits{Refs: []sentry.Ref{{Repository: "acme/web", Commit: "abc123", PreviousCommit: "def456"}}}
+	_, err = c.SetCommits(ctx, "acme", "v1.2.3+stage", refs)
+	var apiErr *sentry.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Detail != "refs: Invalid repository names: acme/web" {
+		t.Fatalf("SetCommits with an unknown repository: %v", err)
+	}
+	emu.AddRepository("acme", "acme/web")
+	if _, err := c.SetCommits(ctx, "acme", "v1.2.3+stage", refs); err != nil {
 		t.Fatalf("SetCommits: %v", err)
 	}
 	if commits, ok := emu.Release("acme", "v1.2.3+stage"); !ok || len(commits) != 1 || commits[0] != "abc123" {
@@ -101,6 +109,8 @@ func TestErrorsSurfaceDetailNotToken(t *testing.T) {
 func TestListIssuesFollowsCursors(t *testing.T) {
 	t.Parallel()
 	emu, c := newEmulator(t)
+	lastSeen := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	emu.SetClock(func() time.Time { return lastSeen })
 	emu.AddIssues("acme", "web", "v1.2.3+stage", "stage", 230)
 	emu.AddIssues("acme", "web", "v1.2.3+stage", "prod", 3)
 	emu.AddIssues("acme", "web", "v1.2.2+stage", "stage", 4)
@@ -136,7 +146,10 @@ func TestListIssuesFollowsCursors(t *testing.T) {
 			cursors = append(cursors, cur)
 		}
 	}
-	if want := []string{"", "0%3A100%3A0", "0%3A200%3A0"}; fmt.Sprint(cursors) != fmt.Sprint(want) {
+	// The cursors are Sentry's, passed back as they came: the score (last
+	// seen, in ms) and the rows to skip among equal scores.
+	score := strconv.FormatInt(lastSeen.UnixMilli(), 10)
+	if want := []string{"", score + "%3A100%3A0", score + "%3A200%3A0"}; fmt.Sprint(cursors) != fmt.Sprint(want) {
 		t.Errorf("cursors = %q, want %q", cursors, want)
 	}
 
@@ -144,6 +157,55 @@ func TestListIssuesFollowsCursors(t *testing.T) {
 	few, err := c.ListIssues(context.Background(), "acme", sentry.IssueQuery{Project: "42", Query: "is:unresolved", Limit: 5})
 	if err != nil || len(few) != 5 {
 		t.Fatalf("limit: %d issues, %v", len(few), err)
+	}
+}
+
+// TestRetriesOnSentryRateLimit: Sentry's API rate limiter answers 429 with
+// X-Sentry-Rate-Limit-Reset (a Unix time) and no Retry-After; the client
+// waits until the reset and tries again.
+func TestRetriesOnSentryRateLimit(t *testing.T) {
+	t.Parallel()
+	emu, c := newEmulator(t)
+	emu.AddIssues("acme", "web", "v1", "prod", 2)
+	emu.Inject("/api/0/", sentryemu.RateLimited(3*time.Second))
+	var waits []time.Duration
+	c.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	issues, err := c.ListIssues(context.Background(), "acme", sentry.IssueQuery{Project: "42", Query: "is:unresolved"})
+	if err != nil || len(issues) != 2 {
+		t.Fatalf("ListIssues after a 429: %d issues, %v", len(issues), err)
+	}
+	if len(waits) != 1 || waits[0] <= 0 || waits[0] > 3*time.Second {
+		t.Errorf("waits = %v, want one wait up to the 3s reset", waits)
+	}
+	var statuses []int
+	for _, r := range emu.Requests() {
+		statuses = append(statuses, r.Status)
+	}
+	if fmt.Sprint(statuses) != "[429 200]" {
+		t.Errorf("statuses = %v", statuses)
+	}
+}
+
+// TestOrgTokenCannotReadIssues: an organization auth token (sntrys_) has the
+// org:ci scope, enough for releases and deploys, not for issues.
+func TestOrgTokenCannotReadIssues(t *testing.T) {
+	t.Parallel()
+	emu := sentryemu.New("acme", "web", 42, "")
+	emu.AddToken("sntrys_ci_token")
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	c, _ := sentry.New(srv.URL, "sntrys_ci_token")
+	ctx := context.Background()
+	if _, err := c.CreateRelease(ctx, "acme", sentry.NewRelease{Version: "v1", Projects: []string{"web"}}); err != nil {
+		t.Fatalf("CreateRelease with an org token: %v", err)
+	}
+	if _, err := c.CreateDeploy(ctx, "acme", "v1", sentry.NewDeploy{Environment: "prod"}); err != nil {
+		t.Fatalf("CreateDeploy with an org token: %v", err)
+	}
+	_, err := c.ListIssues(ctx, "acme", sentry.IssueQuery{Project: "web"})
+	var apiErr *sentry.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || apiErr.Detail != "You do not have permission to perform this action." {
+		t.Fatalf("ListIssues with an org token: %v", err)
 	}
 }
 

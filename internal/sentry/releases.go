@@ -83,9 +83,10 @@ type Deploy struct {
 
 // CreateRelease creates a release in org (POST
 // /api/0/organizations/{org}/releases/). A release that already exists is
-// returned as it is (Sentry answers 208), so the call is safe to repeat.
-// Errors are *APIError for an error status and *TransportError for no
-// answer.
+// returned (Sentry answers 208, or 201 when the call adds projects to it), so
+// the call is safe to repeat. Refs must name repositories connected to Sentry
+// (an *APIError 400 "refs: Invalid repository names: …" otherwise). Errors
+// are *APIError for an error status and *TransportError for no answer.
 func (c *Client) CreateRelease(ctx context.Context, org string, r NewRelease) (*Release, error) {
 	var out Release
 	if _, err := c.request(ctx, "POST", orgPath(org, "releases"), nil, r, &out); err != nil {
@@ -96,7 +97,8 @@ func (c *Client) CreateRelease(ctx context.Context, org string, r NewRelease) (*
 
 // SetCommits sets the commits of an existing release (PUT
 // /api/0/organizations/{org}/releases/{version}/). An unknown release is an
-// *APIError with status 404.
+// *APIError with status 404; refs naming a repository that is not connected
+// to Sentry, an *APIError with status 400.
 func (c *Client) SetCommits(ctx context.Context, org, version string, commits Commits) (*Release, error) {
 	var out Release
 	if _, err := c.request(ctx, "PUT", orgPath(org, "releases", version), nil, commits, &out); err != nil {

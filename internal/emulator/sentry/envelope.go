@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,31 +76,42 @@ func (e *Emulator) Received(s string) bool {
 	return false
 }
 
-// envelope answers Sentry's ingestion endpoint. Auth is the DSN public key in
-// X-Sentry-Auth ("Sentry sentry_key=…, …") or the sentry_key query parameter.
+// envelope answers Relay's ingestion endpoint. Auth is the DSN public key in
+// X-Sentry-Auth ("Sentry sentry_key=…, …") or the sentry_key query
+// parameter, not both; the key must be one of the project's.
 func (e *Emulator) envelope(w http.ResponseWriter, r *http.Request) {
-	key := authKey(r)
-	if key == "" {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "missing authorization information"})
+	key, status, detail := authKey(r)
+	if status != 0 {
+		writeJSON(w, status, map[string]string{"detail": detail})
 		return
 	}
 	pid := r.PathValue("project")
+	if _, err := strconv.ParseUint(pid, 10, 64); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "bad project path parameter"})
+		return
+	}
 	e.mu.Lock()
 	p := e.projects[pid]
 	e.mu.Unlock()
-	if p == nil {
+	if p == nil || !slices.Contains(p.keys, key) {
+		// Relay finds no enabled project for this key and project id.
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": "event submission rejected with_reason: ProjectId"})
 		return
 	}
-	if len(p.keys) > 0 && !slices.Contains(p.keys, key) {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "invalid authorization"})
-		return
-	}
 	var body io.Reader = http.MaxBytesReader(w, r.Body, 20<<20)
-	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
-		zr, err := gzip.NewReader(body)
+	// sentry-go sends plain bodies; other SDKs compress. An encoding the
+	// emulator does not know is read as it is.
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "gzip", "deflate":
+		var zr io.ReadCloser
+		var err error
+		if enc == "gzip" {
+			zr, err = gzip.NewReader(body)
+		} else {
+			zr, err = zlib.NewReader(body)
+		}
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "invalid gzip body"})
+			writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "invalid request body"})
 			return
 		}
 		defer zr.Close()
@@ -107,12 +119,16 @@ func (e *Emulator) envelope(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := io.ReadAll(body)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "could not read the body"})
+		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "invalid request body"})
+		return
+	}
+	if len(data) == 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "empty request body"})
 		return
 	}
 	header, items, err := ParseEnvelope(data)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "invalid envelope: " + err.Error()})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": "invalid event envelope", "causes": []string{err.Error()}})
 		return
 	}
 	var hdr struct {
@@ -128,25 +144,55 @@ func (e *Emulator) envelope(w http.ResponseWriter, r *http.Request) {
 		e.events = append(e.events, it)
 	}
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"id": hdr.EventID})
+	// Relay answers the envelope's event id, and no id when it has none.
+	resp := map[string]string{}
+	if hdr.EventID != "" {
+		resp["id"] = hdr.EventID
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
-func authKey(r *http.Request) string {
-	if k := r.URL.Query().Get("sentry_key"); k != "" {
-		return k
+// authKey reads the DSN public key as Relay does: from X-Sentry-Auth or the
+// sentry_key query parameter (both is an error), 32 ASCII characters. It
+// returns the status and detail of Relay's answer when the key is unusable.
+func authKey(r *http.Request) (key string, status int, detail string) {
+	query := r.URL.Query().Get("sentry_key")
+	header := strings.TrimSpace(r.Header.Get("X-Sentry-Auth"))
+	switch {
+	case query != "" && header != "":
+		return "", http.StatusUnauthorized, "multiple authorization payloads detected"
+	case query != "":
+		key = query
+	case header != "":
+		scheme, rest, _ := strings.Cut(header, " ")
+		if !strings.EqualFold(scheme, "Sentry") {
+			return "", http.StatusUnauthorized, "bad x-sentry-auth header"
+		}
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			if strings.TrimSpace(k) == "sentry_key" {
+				key = strings.TrimSpace(v)
+			}
+		}
+		if key == "" {
+			return "", http.StatusUnauthorized, "bad x-sentry-auth header"
+		}
+	default:
+		return "", http.StatusUnauthorized, "missing authorization information"
 	}
-	h := strings.TrimSpace(r.Header.Get("X-Sentry-Auth"))
-	h, ok := strings.CutPrefix(h, "Sentry ")
-	if !ok {
-		return ""
+	if len(key) != 32 || !isASCII(key) {
+		return "", http.StatusBadRequest, "bad sentry DSN public key"
 	}
-	for _, kv := range strings.Split(h, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		if k == "sentry_key" {
-			return strings.TrimSpace(v)
+	return key, 0, ""
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
 		}
 	}
-	return ""
+	return true
 }
 
 // ParseEnvelope splits a Sentry envelope into its header and items: a JSON

@@ -60,24 +60,19 @@ func (e *Emulator) listIssues(w http.ResponseWriter, r *http.Request) {
 	limit := maxLimit
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "Invalid limit parameter."})
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "invalid limit"})
 			return
 		}
-		limit = min(n, maxLimit)
+		limit = max(min(n, maxLimit), 1)
 	}
-	offset := 0
+	cur := cursor{}
 	if c := q.Get("cursor"); c != "" {
-		parts := strings.Split(c, ":")
-		n, err := 0, error(nil)
-		if len(parts) == 3 {
-			n, err = strconv.Atoi(parts[1])
-		}
-		if len(parts) != 3 || err != nil || n < 0 {
+		var ok bool
+		if cur, ok = parseCursor(c); !ok {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"detail": "Invalid cursor parameter."})
 			return
 		}
-		offset = n
 	}
 
 	var match []*Issue
@@ -96,23 +91,145 @@ func (e *Emulator) listIssues(w http.ResponseWriter, r *http.Request) {
 		}
 		match = append(match, is)
 	}
-	// Sentry's default sort is "date": last seen, newest first.
-	slices.SortStableFunc(match, func(a, b *Issue) int { return b.LastSeen.Compare(a.LastSeen) })
-
-	end := min(offset+limit, len(match))
-	page := []map[string]any{}
-	if offset < len(match) {
-		for _, is := range match[offset:end] {
-			page = append(page, e.issueJSON(r, o, is))
+	// Sentry's default sort is "date": the score is last seen in
+	// milliseconds, newest first, ties by issue id, highest first.
+	slices.SortStableFunc(match, func(a, b *Issue) int {
+		if c := cmpInt(score(b), score(a)); c != 0 {
+			return c
 		}
+		return cmpID(b.ID, a.ID)
+	})
+	scores := make([]int64, len(match))
+	for i, is := range match {
+		scores[i] = score(is)
 	}
-	w.Header().Set("Link", linkHeader(r, offset, limit, len(match)))
+	lo, hi, prev, next := sequencePage(scores, limit, cur)
+	page := []map[string]any{}
+	for _, is := range match[lo:hi] {
+		page = append(page, e.issueJSON(r, o, is))
+	}
+	w.Header().Set("Link", linkHeader(r, prev, next))
 	writeJSON(w, http.StatusOK, page)
 }
 
-// linkHeader builds Sentry's Link header: previous and next cursors of the
-// form value:offset:is_prev, with results="true" when that page has rows.
-func linkHeader(r *http.Request, offset, limit, total int) string {
+// score is an issue's sort value under Sentry's "date" sort.
+func score(is *Issue) int64 { return is.LastSeen.UnixMilli() }
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpID(a, b string) int {
+	x, errA := strconv.ParseInt(a, 10, 64)
+	y, errB := strconv.ParseInt(b, 10, 64)
+	if errA == nil && errB == nil {
+		return cmpInt(x, y)
+	}
+	return strings.Compare(a, b)
+}
+
+// cursor is Sentry's pagination cursor, "value:offset:is_prev": value a
+// score, offset the rows to skip among those with that score.
+type cursor struct {
+	value   float64
+	offset  int
+	isPrev  bool
+	results bool
+}
+
+func (c cursor) String() string {
+	p := 0
+	if c.isPrev {
+		p = 1
+	}
+	return strconv.FormatFloat(c.value, 'f', -1, 64) + ":" + strconv.Itoa(c.offset) + ":" + strconv.Itoa(p)
+}
+
+// parseCursor reads a cursor as Sentry's Cursor.from_string does: three
+// colon-separated integers, the first possibly a float.
+func parseCursor(s string) (cursor, bool) {
+	bits := strings.Split(s, ":")
+	if len(bits) != 3 {
+		return cursor{}, false
+	}
+	var c cursor
+	var err error
+	if strings.Contains(bits[0], ".") {
+		c.value, err = strconv.ParseFloat(bits[0], 64)
+	} else {
+		var v int64
+		v, err = strconv.ParseInt(bits[0], 10, 64)
+		c.value = float64(v)
+	}
+	if err != nil || c.value != c.value { // NaN
+		return cursor{}, false
+	}
+	off, err1 := strconv.Atoi(bits[1])
+	prev, err2 := strconv.Atoi(bits[2])
+	if err1 != nil || err2 != nil || off < 0 {
+		return cursor{}, false
+	}
+	c.offset, c.isPrev = off, prev != 0
+	return c, true
+}
+
+// reverseBisectLeft is Sentry's reverse_bisect_left over scores in
+// descending order: the first index in [0, hi) whose score is <= x.
+func reverseBisectLeft(a []int64, x float64, hi int) int {
+	if hi > len(a) || hi < 0 {
+		hi = len(a)
+	}
+	lo := 0
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if float64(a[mid]) > x {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// sequencePage is Sentry's SequencePaginator.get_result (reverse=True): the
+// rows [lo, hi) of the page cur points at and the cursors around it.
+func sequencePage(scores []int64, limit int, cur cursor) (lo, hi int, prev, next cursor) {
+	n := len(scores)
+	position := 0
+	switch {
+	case cur.value == 0 && cur.isPrev:
+		position = n
+	case cur.value != 0:
+		position = reverseBisectLeft(scores, cur.value, n)
+	}
+	position += cur.offset
+	if cur.isPrev {
+		hi = min(position, n)
+		lo = max(hi-limit, 0)
+	} else {
+		lo = min(max(position, 0), n)
+		hi = min(lo+limit, n)
+	}
+	if n == 0 {
+		return 0, 0, cursor{value: cur.value, offset: cur.offset, isPrev: true}, cursor{value: cur.value, offset: cur.offset}
+	}
+	ps := scores[min(lo, n-1)]
+	prev = cursor{value: float64(ps), offset: lo - reverseBisectLeft(scores, float64(ps), lo), isPrev: true, results: lo > 0}
+	ns := scores[min(hi, n-1)]
+	next = cursor{value: float64(ns), offset: hi - reverseBisectLeft(scores, float64(ns), hi), results: hi < n}
+	return lo, hi, prev, next
+}
+
+// linkHeader builds Sentry's Link header (Endpoint.build_cursor_link): the
+// request's query without its cursor, then the cursor, with results="true"
+// when following the link gives rows.
+func linkHeader(r *http.Request, prev, next cursor) string {
 	q := r.URL.Query()
 	q.Del("cursor")
 	scheme := "http"
@@ -123,12 +240,10 @@ func linkHeader(r *http.Request, offset, limit, total int) string {
 	if enc := q.Encode(); enc != "" {
 		base += enc
 	}
-	prev := fmt.Sprintf("0:%d:1", max(offset-limit, 0))
-	next := fmt.Sprintf("0:%d:0", offset+limit)
-	link := func(cursor, rel string, results bool) string {
-		return fmt.Sprintf(`<%s&cursor=%s>; rel="%s"; results="%t"; cursor="%s"`, base, cursor, rel, results, cursor)
+	link := func(c cursor, rel string) string {
+		return fmt.Sprintf(`<%s&cursor=%s>; rel="%s"; results="%t"; cursor="%s"`, base, c, rel, c.results, c)
 	}
-	return link(prev, "previous", offset > 0) + ", " + link(next, "next", offset+limit < total)
+	return link(prev, "previous") + ", " + link(next, "next")
 }
 
 func (e *Emulator) issueJSON(r *http.Request, o *org, is *Issue) map[string]any {

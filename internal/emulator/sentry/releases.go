@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -48,22 +49,68 @@ func (e *Emulator) createRelease(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errs)
 		return
 	}
-	if rel := o.releases[*b.Version]; rel != nil {
-		// Sentry answers 208 Already Reported for a release that exists.
-		for _, p := range b.Projects {
-			if !slices.Contains(rel.Projects, p) {
-				rel.Projects = append(rel.Projects, p)
-			}
+	// Creation is idempotent (get_or_create): an existing release gains the
+	// new projects, and the answer is 208 Already Reported only when nothing
+	// was added.
+	rel, created := o.releases[*b.Version], false
+	if rel == nil {
+		created = true
+		rel = &release{
+			Version: *b.Version, Ref: b.Ref, URL: b.URL,
+			DateCreated: e.now(), DateReleased: b.DateReleased,
 		}
-		writeJSON(w, http.StatusAlreadyReported, e.releaseJSON(o, rel))
+		o.releases[rel.Version] = rel
+	}
+	addedProject := false
+	for _, p := range b.Projects {
+		if !slices.Contains(rel.Projects, p) {
+			rel.Projects = append(rel.Projects, p)
+			addedProject = true
+		}
+	}
+	if b.Commits != nil {
+		e.setCommits(o, rel, b.Commits)
+	}
+	// Refs need repositories Sentry knows; the release stays created when
+	// they do not, as Sentry's does.
+	if len(b.Refs) > 0 && !e.setRefs(w, o, rel, b.Refs) {
 		return
 	}
-	rel := &release{
-		Version: *b.Version, Projects: b.Projects, Ref: b.Ref, URL: b.URL,
-		DateCreated: e.now(), DateReleased: b.DateReleased, Refs: b.Refs, Commits: b.Commits,
+	status := http.StatusCreated
+	if !created && !addedProject {
+		status = http.StatusAlreadyReported
 	}
-	o.releases[rel.Version] = rel
-	writeJSON(w, http.StatusCreated, e.releaseJSON(o, rel))
+	writeJSON(w, status, e.releaseJSON(o, rel))
+}
+
+// setCommits records explicit commits; their repositories become known, as
+// Sentry creates repositories named by commits.
+func (e *Emulator) setCommits(o *org, rel *release, commits []map[string]any) {
+	rel.Commits = commits
+	for _, c := range commits {
+		if name, _ := c["repository"].(string); name != "" {
+			o.repos[name] = true
+		}
+	}
+}
+
+// setRefs records head commits of known repositories, or answers 400 as
+// Sentry's Release.set_refs does (InvalidRepository) and returns false.
+func (e *Emulator) setRefs(w http.ResponseWriter, o *org, rel *release, refs []map[string]any) bool {
+	var invalid []string
+	for _, ref := range refs {
+		name, _ := ref["repository"].(string)
+		if !o.repos[name] && !slices.Contains(invalid, name) {
+			invalid = append(invalid, name)
+		}
+	}
+	if len(invalid) > 0 {
+		slices.Sort(invalid)
+		writeJSON(w, http.StatusBadRequest, map[string][]string{"refs": {"Invalid repository names: " + strings.Join(invalid, ",")}})
+		return false
+	}
+	rel.Refs = refs
+	return true
 }
 
 func (e *Emulator) getRelease(w http.ResponseWriter, r *http.Request) {
@@ -96,11 +143,11 @@ func (e *Emulator) updateRelease(w http.ResponseWriter, r *http.Request) {
 	if b.DateReleased != nil {
 		rel.DateReleased = b.DateReleased
 	}
-	if b.Refs != nil {
-		rel.Refs = b.Refs
-	}
 	if b.Commits != nil {
-		rel.Commits = b.Commits
+		e.setCommits(o, rel, b.Commits)
+	}
+	if len(b.Refs) > 0 && !e.setRefs(w, o, rel, b.Refs) {
+		return
 	}
 	writeJSON(w, http.StatusOK, e.releaseJSON(o, rel))
 }

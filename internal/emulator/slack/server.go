@@ -1,11 +1,12 @@
 // Package slackemu is an emulator of the parts of Slack releasebot talks to,
 // for tests and the demo: the Web API methods it calls through slack-go
 // (chat.postMessage, chat.update, chat.postEphemeral, usergroups.users.list,
-// users.info, auth.test) with Slack's {"ok":false,"error":…} answers,
-// response_url receivers with Slack's limit of 5 posts in 30 minutes, and a
-// client that sends slash commands and block_actions interactions signed as
-// Slack signs them. It records every message so tests can assert on Block Kit
-// JSON.
+// users.info, auth.test) with Slack's {"ok":false,"error":…} answers, token
+// and argument rules and Block Kit limits; response_url receivers that answer
+// in plain text as Slack's hooks do, with Slack's limit of 5 posts in 30
+// minutes; and a client that sends slash commands and block_actions payloads
+// shaped and signed as Slack's. It records every message so tests can assert
+// on Block Kit JSON.
 package slackemu
 
 import (
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Options configure a Server.
@@ -33,10 +35,13 @@ type Options struct {
 	// "acme", U0BOT, B0BOT, "releasebot").
 	TeamID, TeamName, BotUserID, BotID, BotName string
 	// Channels, when set, are the only channels messages may go to (others
-	// are channel_not_found); Members lists who is in each, for ephemeral
-	// messages (absent: everyone).
-	Channels []string
-	Members  map[string][]string
+	// are channel_not_found). Members lists who is in each channel (absent:
+	// everyone, the bot too): the bot must be a member to post there
+	// (not_in_channel), the recipient of an ephemeral message too
+	// (user_not_in_channel). ArchivedChannels refuse messages (is_archived).
+	Channels         []string
+	Members          map[string][]string
+	ArchivedChannels []string
 	// Users is the directory users.info reads.
 	Users []User
 	// UserGroups maps a user group id (S…) to its members' ids.
@@ -184,44 +189,84 @@ func fail(w http.ResponseWriter, code string) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": code})
 }
 
-// params reads a call's arguments from the query, a form body or a JSON
-// body, as Slack accepts them.
-func params(r *http.Request) (url.Values, error) {
-	v := r.URL.Query()
+// jsonMethods are the methods that accept a JSON body; the others read only
+// query and form arguments (Slack's "JSON-encoded bodies" list).
+var jsonMethods = map[string]bool{"chat.postMessage": true, "chat.update": true, "chat.postEphemeral": true}
+
+// params reads a call's arguments and token as Slack does. Arguments come
+// from the query string and a form body, or a JSON body for the methods
+// that accept one. The token comes from "Authorization: Bearer" or a form
+// body: never from the query string (refused for apps created since
+// February 2021) nor from a JSON body (JSON needs the header).
+func params(r *http.Request, method string) (v url.Values, tok string, errCode string) {
+	v = r.URL.Query()
+	v.Del("token")
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+		tok = strings.TrimSpace(strings.TrimPrefix(auth, "Bearer "))
+	}
 	if r.Body == nil {
-		return v, nil
+		return v, tok, ""
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
 	if err != nil {
-		return nil, err
+		return nil, "", "invalid_form_data"
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/json":
+		if !jsonMethods[method] || len(bytes.TrimSpace(body)) == 0 {
+			return v, tok, ""
+		}
 		var m map[string]json.RawMessage
-		if len(bytes.TrimSpace(body)) > 0 {
-			if err := json.Unmarshal(body, &m); err != nil {
-				return nil, err
-			}
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, "", "invalid_json"
+		}
+		if m == nil {
+			return nil, "", "json_not_object"
 		}
 		for k, raw := range m {
+			if k == "token" {
+				continue
+			}
 			var str string
 			if json.Unmarshal(raw, &str) == nil {
 				v.Set(k, str)
 			} else {
-				v.Set(k, string(raw)) // blocks, attachments: keep the JSON
+				v.Set(k, string(raw)) // blocks, attachments, booleans: keep the JSON
 			}
 		}
 	default:
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, err
+			return nil, "", "invalid_form_data"
 		}
+		if t := form.Get("token"); tok == "" {
+			tok = t
+		}
+		form.Del("token")
 		for k, vals := range form {
 			v[k] = vals
 		}
 	}
-	return v, nil
+	return v, tok, ""
+}
+
+// failArgs answers invalid_arguments for required arguments that are absent
+// (Slack tells an absent argument, invalid_arguments, from an empty or
+// unknown one, which gets the method's own error) and reports whether it
+// did.
+func failArgs(w http.ResponseWriter, v url.Values, required ...string) bool {
+	var msgs []string
+	for _, name := range required {
+		if _, ok := v[name]; !ok {
+			msgs = append(msgs, "[ERROR] missing required field: "+name)
+		}
+	}
+	if len(msgs) == 0 {
+		return false
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_arguments", "response_metadata": map[string]any{"messages": msgs}})
+	return true
 }
 
 func (s *Server) nextFault(method string) (Fault, bool) {
@@ -273,14 +318,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "unknown_method"})
 		return
 	}
-	v, err := params(r)
-	if err != nil {
-		fail(w, "invalid_form_data")
+	v, tok, code := params(r, method)
+	if code != "" {
+		fail(w, code)
 		return
-	}
-	tok := v.Get("token")
-	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
-		tok = strings.TrimPrefix(auth, "Bearer ")
 	}
 	switch {
 	case tok == "":
@@ -319,28 +360,68 @@ func (s *Server) ts() string {
 }
 
 func (s *Server) knownChannel(ch string) bool {
-	return len(s.opts.Channels) == 0 || contains(s.opts.Channels, ch)
+	return ch != "" && (len(s.opts.Channels) == 0 || contains(s.opts.Channels, ch))
 }
 
-// messageBody validates text and blocks as chat.postMessage does.
-func messageBody(v url.Values) (text string, blocks json.RawMessage, errCode string) {
+// inChannel reports whether user is a member of ch (everyone is, when the
+// channel's members are not listed).
+func (s *Server) inChannel(ch, user string) bool {
+	members, ok := s.opts.Members[ch]
+	return !ok || contains(members, user)
+}
+
+// channelError is the error of posting to ch as the bot, "" when it may.
+func (s *Server) channelError(ch string) string {
+	switch {
+	case !s.knownChannel(ch):
+		return "channel_not_found"
+	case contains(s.opts.ArchivedChannels, ch):
+		return "is_archived"
+	case !s.inChannel(ch, s.opts.BotUserID):
+		return "not_in_channel"
+	}
+	return ""
+}
+
+// Message limits, from Slack's method reference pages.
+const (
+	maxTextPost     = 40000 // chat.postMessage truncates longer text (warning message_truncated)
+	maxTextUpdate   = 4000  // chat.update answers msg_too_long past it
+	maxAttachments  = 100   // too_many_attachments past it
+	warningTruncate = "message_truncated"
+)
+
+// messageBody validates text, blocks and attachments as the chat methods
+// do. It writes the error answer itself and returns ok false on failure.
+func messageBody(w http.ResponseWriter, v url.Values) (text string, blocks json.RawMessage, ok bool) {
 	text = v.Get("text")
 	if b := v.Get("blocks"); b != "" {
-		var list []map[string]any
-		if err := json.Unmarshal([]byte(b), &list); err != nil {
-			return "", nil, "invalid_blocks_format"
-		}
-		for _, blk := range list {
-			if _, ok := blk["type"].(string); !ok {
-				return "", nil, "invalid_blocks"
+		if code, msgs := blockErrors(b); code != "" {
+			answer := map[string]any{"ok": false, "error": code}
+			if len(msgs) > 0 {
+				answer["response_metadata"] = map[string]any{"messages": msgs}
 			}
+			writeJSON(w, http.StatusOK, answer)
+			return "", nil, false
 		}
 		blocks = json.RawMessage(b)
 	}
-	if text == "" && blocks == nil && v.Get("attachments") == "" {
-		return "", nil, "no_text"
+	if a := v.Get("attachments"); a != "" {
+		var list []json.RawMessage
+		if json.Unmarshal([]byte(a), &list) != nil {
+			fail(w, "invalid_attachments")
+			return "", nil, false
+		}
+		if len(list) > maxAttachments {
+			fail(w, "too_many_attachments")
+			return "", nil, false
+		}
 	}
-	return text, blocks, ""
+	if text == "" && blocks == nil && v.Get("attachments") == "" {
+		fail(w, "no_text")
+		return "", nil, false
+	}
+	return text, blocks, true
 }
 
 func (s *Server) messageJSON(m Message) map[string]any {
@@ -355,40 +436,58 @@ func (s *Server) messageJSON(m Message) map[string]any {
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, v url.Values) {
-	ch := v.Get("channel")
-	if ch == "" || !s.knownChannel(ch) {
-		fail(w, "channel_not_found")
+	if failArgs(w, v, "channel") {
 		return
 	}
-	text, blocks, code := messageBody(v)
-	if code != "" {
+	ch := v.Get("channel")
+	if code := s.channelError(ch); code != "" {
 		fail(w, code)
 		return
+	}
+	text, blocks, ok := messageBody(w, v)
+	if !ok {
+		return
+	}
+	answer := map[string]any{"ok": true, "channel": ch}
+	if utf8.RuneCountInString(text) > maxTextPost {
+		text = string([]rune(text)[:maxTextPost])
+		answer["warning"] = warningTruncate
+		answer["response_metadata"] = map[string]any{"warnings": []string{warningTruncate}}
 	}
 	m := Message{Method: "chat.postMessage", Channel: ch, TS: s.ts(), ThreadTS: v.Get("thread_ts"), Text: text, Blocks: blocks}
 	s.mu.Lock()
 	s.messages = append(s.messages, m)
 	s.posted[ch+"/"+m.TS] = &m
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "channel": ch, "ts": m.TS, "message": s.messageJSON(m)})
+	answer["ts"], answer["message"] = m.TS, s.messageJSON(m)
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) update(w http.ResponseWriter, v url.Values) {
+	if failArgs(w, v, "channel", "ts") {
+		return
+	}
 	ch, ts := v.Get("channel"), v.Get("ts")
 	s.mu.Lock()
 	prev := s.posted[ch+"/"+ts]
 	s.mu.Unlock()
 	switch {
-	case ch == "" || !s.knownChannel(ch):
+	case !s.knownChannel(ch):
 		fail(w, "channel_not_found")
+		return
+	case contains(s.opts.ArchivedChannels, ch):
+		fail(w, "is_inactive")
 		return
 	case prev == nil:
 		fail(w, "message_not_found")
 		return
 	}
-	text, blocks, code := messageBody(v)
-	if code != "" {
-		fail(w, code)
+	text, blocks, ok := messageBody(w, v)
+	if !ok {
+		return
+	}
+	if utf8.RuneCountInString(text) > maxTextUpdate {
+		fail(w, "msg_too_long")
 		return
 	}
 	m := Message{Method: "chat.update", Channel: ch, TS: ts, ThreadTS: prev.ThreadTS, Text: text, Blocks: blocks}
@@ -400,22 +499,24 @@ func (s *Server) update(w http.ResponseWriter, v url.Values) {
 }
 
 func (s *Server) postEphemeral(w http.ResponseWriter, v url.Values) {
+	if failArgs(w, v, "channel", "user") {
+		return
+	}
 	ch, user := v.Get("channel"), v.Get("user")
-	if ch == "" || !s.knownChannel(ch) {
-		fail(w, "channel_not_found")
+	if code := s.channelError(ch); code != "" {
+		fail(w, code)
 		return
 	}
 	if user == "" || (len(s.opts.Users) > 0 && s.user(user) == nil) {
 		fail(w, "user_not_found")
 		return
 	}
-	if members, ok := s.opts.Members[ch]; ok && !contains(members, user) {
+	if !s.inChannel(ch, user) {
 		fail(w, "user_not_in_channel")
 		return
 	}
-	text, blocks, code := messageBody(v)
-	if code != "" {
-		fail(w, code)
+	text, blocks, ok := messageBody(w, v)
+	if !ok {
 		return
 	}
 	m := Message{Method: "chat.postEphemeral", Channel: ch, User: user, TS: s.ts(), ThreadTS: v.Get("thread_ts"), Text: text, Blocks: blocks}
@@ -435,6 +536,9 @@ func (s *Server) user(id string) *User {
 }
 
 func (s *Server) usersInfo(w http.ResponseWriter, v url.Values) {
+	if failArgs(w, v, "user") {
+		return
+	}
 	u := s.user(v.Get("user"))
 	if u == nil {
 		fail(w, "user_not_found")
@@ -449,6 +553,9 @@ func (s *Server) usersInfo(w http.ResponseWriter, v url.Values) {
 }
 
 func (s *Server) usergroupUsers(w http.ResponseWriter, v url.Values) {
+	if failArgs(w, v, "usergroup") {
+		return
+	}
 	members, ok := s.opts.UserGroups[v.Get("usergroup")]
 	if !ok {
 		fail(w, "no_such_subteam")
@@ -459,9 +566,73 @@ func (s *Server) usergroupUsers(w http.ResponseWriter, v url.Values) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "users": users})
 }
 
-// serveResponseURL records a post to a response_url. Slack accepts five
-// posts within thirty minutes of the command; after that the URL answers
-// 404 used_url or expired_url.
+// hookAnswer answers as hooks.slack.com does: a plain-text body, "ok" or the
+// error itself, with the HTTP status saying which.
+func hookAnswer(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, text)
+}
+
+// flexBool is a JSON boolean that Slack also accepts as a string.
+type flexBool bool
+
+func (b *flexBool) UnmarshalJSON(data []byte) error {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case bool:
+		*b = flexBool(x)
+	case string:
+		*b = flexBool(x == "true")
+	case nil:
+		*b = false
+	default:
+		return fmt.Errorf("not a boolean: %s", data)
+	}
+	return nil
+}
+
+// responseBody is what an app posts to a response_url.
+type responseBody struct {
+	Text            string          `json:"text"`
+	Blocks          json.RawMessage `json:"blocks"`
+	Attachments     json.RawMessage `json:"attachments"`
+	ResponseType    string          `json:"response_type"`
+	ReplaceOriginal flexBool        `json:"replace_original"`
+	DeleteOriginal  flexBool        `json:"delete_original"`
+	ThreadTS        string          `json:"thread_ts"`
+}
+
+// parseResponseBody reads a post to a response_url: JSON, or a form with
+// the JSON in "payload", as Slack's webhooks accept.
+func parseResponseBody(contentType string, data []byte) (responseBody, bool) {
+	var body responseBody
+	if ct, _, _ := mime.ParseMediaType(contentType); ct == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(data))
+		if err != nil {
+			return body, false
+		}
+		data = []byte(form.Get("payload"))
+	}
+	if err := json.Unmarshal(data, &body); err != nil {
+		return body, false
+	}
+	for _, raw := range []*json.RawMessage{&body.Blocks, &body.Attachments} {
+		if string(*raw) == "null" {
+			*raw = nil
+		}
+	}
+	return body, true
+}
+
+// serveResponseURL records a post to a response_url. It answers as Slack's
+// hooks do, in plain text: "ok", or 400 invalid_payload, 400
+// missing_text_or_fallback_or_attachments, 400 invalid_blocks; and 404
+// "Expired url" thirty minutes after the command, 404 used_url after five
+// posts, 404 no_service for a URL it never issued.
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	if r.Method != http.MethodPost {
@@ -470,45 +641,50 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	ru := s.responses[id]
-	var code string
+	var status int
+	var text string
 	switch {
 	case ru == nil:
-		code = "invalid_url"
+		status, text = http.StatusNotFound, "no_service"
 	case s.opts.Now().Sub(ru.issued) > 30*time.Minute:
-		code = "expired_url"
+		status, text = http.StatusNotFound, "Expired url"
 	case ru.uses >= 5:
-		code = "used_url"
-	default:
-		ru.uses++
+		status, text = http.StatusNotFound, "used_url"
 	}
 	s.mu.Unlock()
-	if code != "" {
-		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": code})
+	if status != 0 {
+		hookAnswer(w, status, text)
 		return
-	}
-	var body struct {
-		Text            string          `json:"text"`
-		Blocks          json.RawMessage `json:"blocks"`
-		ResponseType    string          `json:"response_type"`
-		ReplaceOriginal bool            `json:"replace_original"`
-		DeleteOriginal  bool            `json:"delete_original"`
-		ThreadTS        string          `json:"thread_ts"`
 	}
 	data, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
-	if err := json.Unmarshal(data, &body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error": "invalid_payload"})
+	body, ok := parseResponseBody(r.Header.Get("Content-Type"), data)
+	if !ok {
+		hookAnswer(w, http.StatusBadRequest, "invalid_payload")
 		return
 	}
-	if string(body.Blocks) == "null" {
-		body.Blocks = nil
+	if body.Blocks != nil {
+		if code, _ := blockErrors(string(body.Blocks)); code != "" {
+			hookAnswer(w, http.StatusBadRequest, code)
+			return
+		}
+	}
+	if body.Text == "" && body.Blocks == nil && body.Attachments == nil && !body.DeleteOriginal {
+		hookAnswer(w, http.StatusBadRequest, "missing_text_or_fallback_or_attachments")
+		return
 	}
 	if body.ResponseType == "" {
 		body.ResponseType = "ephemeral"
 	}
 	m := Message{Method: "response_url", ResponseURL: "http://" + r.Host + r.URL.Path, Text: body.Text, Blocks: body.Blocks,
-		ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal, DeleteOriginal: body.DeleteOriginal, ThreadTS: body.ThreadTS}
+		ResponseType: body.ResponseType, ReplaceOriginal: bool(body.ReplaceOriginal), DeleteOriginal: bool(body.DeleteOriginal), ThreadTS: body.ThreadTS}
 	s.mu.Lock()
+	if ru.uses >= 5 { // another post took the last use meanwhile
+		s.mu.Unlock()
+		hookAnswer(w, http.StatusNotFound, "used_url")
+		return
+	}
+	ru.uses++
 	s.messages = append(s.messages, m)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	hookAnswer(w, http.StatusOK, "ok")
 }
