@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,7 @@ var failingConclusions = []string{"failure", "timed_out", "cancelled", "action_r
 func (c CICheck) Run(ctx context.Context) (Result, error) {
 	switch {
 	case c.GitHub == nil:
-		return skipped(orDefault(c.Unconfigured, "GITHUB_TOKEN is not set")), nil
+		return skipped(cmp.Or(c.Unconfigured, "GITHUB_TOKEN is not set")), nil
 	case c.Owner == "" || c.Repo == "":
 		return skipped("no repository to read (GITHUB_REPOSITORY=owner/name)"), nil
 	case c.Ref == "":
@@ -53,7 +54,7 @@ func (c CICheck) Run(ctx context.Context) (Result, error) {
 		short = short[:7]
 	}
 	ev := Evidence{
-		URL:       strings.TrimSuffix(orDefault(c.WebURL, "https://github.com"), "/") + "/" + c.Owner + "/" + c.Repo + "/commit/" + c.Ref,
+		URL:       strings.TrimSuffix(cmp.Or(c.WebURL, "https://github.com"), "/") + "/" + c.Owner + "/" + c.Repo + "/commit/" + c.Ref,
 		Threshold: "every check run and status successful",
 	}
 
@@ -207,7 +208,7 @@ func GitHubFromEnv(getenv func(string) string, hc *http.Client) (t GitHubTarget)
 	repo := getenv("GITHUB_REPOSITORY")
 	t.Owner, t.Repo, _ = strings.Cut(repo, "/")
 	token := getenv("GITHUB_TOKEN")
-	api := orDefault(getenv("GITHUB_API_URL"), "https://api.github.com")
+	api := cmp.Or(getenv("GITHUB_API_URL"), "https://api.github.com")
 	t.WebURL = getenv("GITHUB_SERVER_URL")
 	if t.WebURL == "" {
 		t.WebURL = webURLFromAPI(api)

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -52,7 +53,7 @@ func (c StageFlagsCheck) Run(context.Context) (Result, error) {
 		return Result{Status: Fail, Reason: c.Broken}, nil
 	}
 	if c.Env == nil {
-		return skipped(orDefault(c.Missing, "no stage environment in the flag file")), nil
+		return skipped(cmp.Or(c.Missing, "no stage environment in the flag file")), nil
 	}
 	ev := Evidence{Threshold: "canary 0%, every flag on"}
 	var off []string
@@ -96,7 +97,7 @@ func (c ProdFlagsCheck) Run(context.Context) (Result, error) {
 		return Result{Status: Fail, Reason: c.Broken}, nil
 	}
 	if c.Env == nil {
-		return skipped(orDefault(c.Missing, "no prod environment in the flag file")), nil
+		return skipped(cmp.Or(c.Missing, "no prod environment in the flag file")), nil
 	}
 	ev := Evidence{Threshold: "canary 0%, new flags off"}
 	var news, on []string

@@ -39,9 +39,7 @@ func NewGate(cfg *config.Config, release string, getenv func(string) string) *Ga
 // and a *chatops.GateError naming the first failing check (in the order
 // health, metrics, sentry) with its reason otherwise.
 func (g *Gate) Check(ctx context.Context, req chatops.GateRequest) error {
-	r := g.Runner
-	r.Secrets = append(append([]string(nil), r.Secrets...), g.Sentry.Token)
-	rep := r.Run(ctx, g.Checks(req.Environment)...)
+	rep := g.Runner.withSecrets(g.Sentry.Token).Run(ctx, g.Checks(req.Environment)...)
 	if g.OnReport != nil {
 		g.OnReport(req.Environment, rep)
 	}
@@ -80,10 +78,5 @@ func (g *Gate) Checks(env string) []Check {
 	if g.Release != "" {
 		release = g.Release + e.ReleaseSuffix
 	}
-	checks = append(checks, SentryCheck{
-		Issues: g.Sentry.Issues, Unconfigured: g.Sentry.Missing, Org: g.Sentry.Org, Project: g.Sentry.Project,
-		Environment: e.SentryEnvironment, Release: release, ReleaseMissing: "no current release tag for the Sentry gate",
-		Max: maxSentryIssues(cfg), WebURL: g.Sentry.URL,
-	})
-	return checks
+	return append(checks, g.Sentry.check(cfg, e, release, "no current release tag for the Sentry gate"))
 }

@@ -117,6 +117,9 @@ func TestGateChecksFollowConfiguration(t *testing.T) {
 	cfg.Canary.Gates.Health = &no
 	g := NewGate(cfg, "", func(string) string { return "" })
 	rep := Runner{}.Run(context.Background(), g.Checks("prod")...)
+	if len(rep.Checks) != 3 {
+		t.Fatalf("%d gate checks, want health, metrics and sentry", len(rep.Checks))
+	}
 	want := []string{
 		"health skip canary.gates.health is false in built-in defaults",
 		"metrics skip no canary.gates.metrics in built-in defaults",

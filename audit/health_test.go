@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,17 @@ func TestHealthCheckUnconfiguredAndBroken(t *testing.T) {
 	if got.Status != Fail || got.Reason != `"stage.example.com/health" is not an http(s) URL` {
 		t.Errorf("bad URL: %s %q", got.Status, got.Reason)
 	}
+	// Credentials in a URL stay out of reasons and evidence, even a URL
+	// that cannot be used.
+	for _, u := range []string{"ftp://probe:pa55word-in-url@stage.example.com/health", srv.URL + "/nothing-here"} {
+		if strings.HasPrefix(u, "http") {
+			u = strings.Replace(u, "://", "://probe:pa55word-in-url@", 1)
+		}
+		rep := Runner{Timeout: time.Second}.Run(context.Background(), health(u))
+		if out := rep.Markdown() + string(rep.JSON()); strings.Contains(out, "pa55word-in-url") || rep.Checks[0].Status != Fail {
+			t.Errorf("URL credentials: %s\n%s", rep.Checks[0].Status, out)
+		}
+	}
 }
 
 func TestHealthSecretNeverShown(t *testing.T) {
@@ -120,13 +133,35 @@ func TestParseHealthBody(t *testing.T) {
 }
 
 func FuzzParseHealthBody(f *testing.F) {
-	for _, s := range []string{`{"status":"ok"}`, "ok", "", `{"status":null}`, "<html>", "\xff\xfe"} {
+	for _, s := range []string{`{"status":"ok"}`, "ok", "", `{"status":null}`, "<html>", "\xff\xfe", " UP \n", `{"status":" warn "}`, "a\nb"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		status, err := ParseHealthBody(body)
-		if err == nil && status == "" {
-			t.Fatalf("empty status without an error for %q", body)
+		if err != nil {
+			// The error becomes a check's reason: one line, bounded.
+			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || len(msg) > 1000 {
+				t.Fatalf("error for %q is not one short line: %q", body, msg)
+			}
+			return
+		}
+		if status == "" || status != strings.TrimSpace(status) {
+			t.Fatalf("status %q for %q", status, body)
+		}
+		// The status reads back as itself: from {"status": …} always, and
+		// from a plain body when it came from one.
+		asJSON, err := json.Marshal(map[string]string{"status": status})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := [][]byte{asJSON}
+		if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+			again = append(again, []byte(status))
+		}
+		for _, b := range again {
+			if got, err := ParseHealthBody(b); err != nil || got != status {
+				t.Fatalf("status %q from %q reads back from %q as %q, %v", status, body, b, got, err)
+			}
 		}
 	})
 }

@@ -2,13 +2,18 @@ package audit
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/releasebot/releasebot/config"
 )
@@ -159,20 +164,79 @@ func FuzzParseMetrics(f *testing.F) {
 	f.Add([]byte("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n"))
 	f.Add([]byte("x_total{code=\"500\"} NaN\n"))
 	f.Add([]byte("# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\n"))
+	f.Add([]byte("# TYPE x counter\nx_total{code=\"5(0)\",m=\"a.b\"} 3\nx_total{code=\"200\"} 1e3\ny -Inf\n"))
 	th := []config.MetricThreshold{
 		{Name: "x_total", Match: map[string]string{"code": "5.."}, Max: 0},
 		{Name: "h_bucket", Match: map[string]string{"le": "1"}, Over: &config.MetricSelector{Name: "h_count"}, Max: 0.5},
 		{Name: "h", Max: 1},
 	}
+	same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s, err := ParseMetrics(body, expfmt.NewFormat(expfmt.TypeTextPlain))
 		if err != nil {
 			return
 		}
+		// Parsing is a function of the input, in a fixed order.
+		again, err := ParseMetrics(body, expfmt.NewFormat(expfmt.TypeTextPlain))
+		if err != nil || fmt.Sprint(again.all) != fmt.Sprint(s.all) {
+			t.Fatalf("a second parse differs: %v", err)
+		}
 		for _, m := range th {
-			if v := s.evaluate(m); v.status == "" {
-				t.Fatalf("no status for %+v", m)
+			v := s.evaluate(m)
+			if rank(v.status) == 0 && v.status != Pass || v.observed == "" || v.reason == "" {
+				t.Fatalf("verdict %+v for %+v", v, m)
 			}
+		}
+		// Label matching, on the names and labels the scrape holds: a
+		// present name is found; "match anything" is no match at all; a
+		// quoted value matches itself, metacharacters and all.
+		for i, smp := range s.all[:min(len(s.all), 4)] {
+			name := string(smp.Metric[model.MetricNameLabel])
+			all, found, err := s.sum(config.MetricSelector{Name: name})
+			if err != nil || !found {
+				t.Fatalf("sample %d: %s not found: %v", i, name, err)
+			}
+			for label, value := range smp.Metric {
+				if label == model.MetricNameLabel {
+					continue
+				}
+				anything, found, err := s.sum(config.MetricSelector{Name: name, Match: map[string]string{string(label): ".*"}})
+				if err != nil || !found || !same(anything, all) {
+					t.Fatalf("%s{%s=~\".*\"} = %v, without a match %v (%v)", name, label, anything, all, err)
+				}
+				if _, found, err := s.sum(config.MetricSelector{Name: name, Match: map[string]string{string(label): regexp.QuoteMeta(string(value))}}); err != nil || !found {
+					t.Fatalf("%s{%s=%q}: %v", name, label, value, err)
+				}
+			}
+		}
+	})
+}
+
+// FuzzLabelMatch holds the configuration's check of a match regular
+// expression to the audit's use of it: what loads from the configuration
+// compiles when the check runs, and what would not compile does not load.
+func FuzzLabelMatch(f *testing.F) {
+	for _, re := range []string{"5..", `\+Inf`, "5(", "a|b", "(?i)get", "[", `\`, "x{2,1}", ".*", ""} {
+		f.Add(re)
+	}
+	f.Fuzz(func(t *testing.T, re string) {
+		if !utf8.ValidString(re) {
+			return // YAML holds text; bytes that are not UTF-8 never reach the check
+		}
+		doc := "audit:\n  metrics:\n    - {name: x, match: {code: " + strconv.Quote(re) + "}, max: 0}\n"
+		cfg, cfgErr := config.Parse("cfg.yml", []byte(doc))
+		_, runErr := compileMatch(map[string]string{"code": re})
+		if (cfgErr == nil) != (runErr == nil) {
+			t.Fatalf("match %q: the configuration says %v, the audit %v", re, cfgErr, runErr)
+		}
+		if cfgErr == nil && cfg.Audit.Metrics[0].Match["code"] != re {
+			t.Fatalf("match %q loaded as %q", re, cfg.Audit.Metrics[0].Match["code"])
+		}
+		// The evidence writes the match back as PromQL: the value reads back.
+		expr := selectorExpr(config.MetricSelector{Name: "x", Match: map[string]string{"code": re}})
+		quoted := strings.TrimSuffix(strings.TrimPrefix(expr, "sum(x{code=~"), "})")
+		if back, err := strconv.Unquote(quoted); err != nil || back != re {
+			t.Fatalf("selector %s does not read back as %q", expr, re)
 		}
 	})
 }

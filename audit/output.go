@@ -85,22 +85,8 @@ func link(raw string) string {
 	return "[" + cell(text) + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "|", "%7C").Replace(raw) + ")"
 }
 
-// cell escapes text for a Markdown table cell: one line, pipes escaped, no
-// raw HTML, and no emphasis or strikethrough from PromQL's =~ or a glob's *.
-var cellEscaper = strings.NewReplacer(
-	`\`, `\\`,
-	"|", `\|`,
-	"*", `\*`,
-	"~", `\~`,
-	"`", "\\`",
-	"\r\n", " ",
-	"\n", " ",
-	"\r", " ",
-	"<", "&lt;",
-	">", "&gt;",
-)
-
-func cell(s string) string { return cellEscaper.Replace(s) }
+// cell escapes text for a Markdown table cell, as the release notes do.
+func cell(s string) string { return releasenotes.TableCell(s) }
 
 // NotesTable is the report as the release notes' self-audit section takes
 // it; the evidence is one line: "URL · observed … · threshold …".

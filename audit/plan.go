@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -34,13 +35,11 @@ type Plan struct {
 	Notes      NotesCheck
 }
 
-func (p Plan) env() string { return orDefault(p.Environment, DefaultAuditEnvironment) }
-
 // Checks returns ci, health, metrics, sentry, flags-stage, flags-prod,
 // version and notes.
 func (p Plan) Checks() []Check {
 	cfg := p.Config
-	name := p.env()
+	name := cmp.Or(p.Environment, DefaultAuditEnvironment)
 	e := cfg.Environment(name)
 	endpoint := func(u string) Endpoint {
 		return Endpoint{URL: u, Headers: e.Headers, Getenv: p.Getenv, Client: p.HTTPClient}
@@ -53,11 +52,7 @@ func (p Plan) Checks() []Check {
 		},
 		HealthCheck{Env: name, Source: cfg.Source, Endpoint: endpoint(e.HealthURL)},
 		MetricsCheck{Env: name, Source: cfg.Source, Key: "audit.metrics", Thresholds: cfg.Audit.Metrics, Endpoint: endpoint(e.MetricsURL)},
-		SentryCheck{
-			Issues: p.Sentry.Issues, Unconfigured: p.Sentry.Missing, Org: p.Sentry.Org, Project: p.Sentry.Project,
-			Environment: e.SentryEnvironment, Release: release, ReleaseMissing: releaseMissing,
-			Max: maxSentryIssues(cfg), WebURL: p.Sentry.URL,
-		},
+		p.Sentry.check(cfg, e, release, releaseMissing),
 		p.StageFlags,
 		p.ProdFlags,
 		p.Version,
@@ -79,15 +74,7 @@ func (p Plan) Secrets() []string { return []string{p.GitHub.Token, p.Sentry.Toke
 
 // Run runs the plan's checks with r, redacting the plan's secrets.
 func (p Plan) Run(ctx context.Context, r Runner) Report {
-	r.Secrets = append(append([]string(nil), r.Secrets...), p.Secrets()...)
-	return r.Run(ctx, p.Checks()...)
-}
-
-func maxSentryIssues(cfg *config.Config) int {
-	if m := cfg.Canary.Gates.MaxSentryIssues; m != nil {
-		return *m
-	}
-	return 0
+	return r.withSecrets(p.Secrets()...).Run(ctx, p.Checks()...)
 }
 
 // fixed is a check whose verdict is known without running anything, such as

@@ -70,7 +70,7 @@ func (a answer) ok() bool { return a.Code >= 200 && a.Code <= 299 }
 func (e Endpoint) get(ctx context.Context, accept string, limit int64) (answer, error) {
 	u, err := url.Parse(e.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return answer{}, fmt.Errorf("%q is not an http(s) URL", e.URL)
+		return answer{}, fmt.Errorf("%q is not an http(s) URL", e.Target())
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

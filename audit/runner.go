@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,6 +67,12 @@ func (r Runner) Run(ctx context.Context, checks ...Check) Report {
 	}
 	wg.Wait()
 	return Report{Status: Overall(results), Checks: results}
+}
+
+// withSecrets is r with more secrets to redact, leaving r's list alone.
+func (r Runner) withSecrets(secrets ...string) Runner {
+	r.Secrets = append(slices.Clip(r.Secrets), secrets...)
+	return r
 }
 
 func (r Runner) timeout(name string) time.Duration {
@@ -169,20 +174,4 @@ func (r *redactor) result(res Result) Result {
 	res.Evidence.Observed = r.redact(res.Evidence.Observed)
 	res.Evidence.Threshold = r.redact(res.Evidence.Threshold)
 	return res
-}
-
-// redactError is err with the secrets removed from its text, keeping
-// whether it is a transport error.
-func (r *redactor) redactError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var te *TransportError
-	if errors.As(err, &te) {
-		return &TransportError{URL: r.redact(te.URL), Err: errors.New(r.redact(te.Err.Error()))}
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return errors.New(r.redact(err.Error()))
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,11 +47,11 @@ const maxListed = 500
 func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 	switch {
 	case c.Issues == nil:
-		return skipped(orDefault(c.Unconfigured, "Sentry is not configured (SENTRY_AUTH_TOKEN)")), nil
+		return skipped(cmp.Or(c.Unconfigured, "Sentry is not configured (SENTRY_AUTH_TOKEN)")), nil
 	case c.Org == "" || c.Project == "":
 		return skipped("no sentry.org and sentry.project in the configuration (or SENTRY_ORG and SENTRY_PROJECT)"), nil
 	case c.Release == "":
-		return skipped(orDefault(c.ReleaseMissing, "no release version to look up in Sentry")), nil
+		return skipped(cmp.Or(c.ReleaseMissing, "no release version to look up in Sentry")), nil
 	}
 	query := sentry.ReleaseQuery(c.Release)
 	ev := Evidence{URL: c.webLink(query), Threshold: fmt.Sprintf("≤ %d unresolved", c.Max)}
@@ -104,7 +105,7 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 
 // webLink is the issue search in Sentry's UI.
 func (c SentryCheck) webLink(query string) string {
-	base := strings.TrimSuffix(orDefault(c.WebURL, sentry.DefaultURL), "/")
+	base := strings.TrimSuffix(cmp.Or(c.WebURL, sentry.DefaultURL), "/")
 	v := url.Values{"query": {query}}
 	if c.Environment != "" {
 		v.Set("environment", c.Environment)
@@ -116,14 +117,21 @@ func (c SentryCheck) webLink(query string) string {
 func (c SentryCheck) Target() string { return c.apiHost() }
 
 func (c SentryCheck) apiHost() string {
-	return displayURL(orDefault(c.WebURL, sentry.DefaultURL))
+	return displayURL(cmp.Or(c.WebURL, sentry.DefaultURL))
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
+// check is the sentry check of the release in one environment, allowing
+// canary.gates.max_sentry_issues unresolved issues.
+func (s SentryTarget) check(cfg *config.Config, e *config.Environment, release, releaseMissing string) SentryCheck {
+	limit := 0
+	if m := cfg.Canary.Gates.MaxSentryIssues; m != nil {
+		limit = *m
 	}
-	return s
+	return SentryCheck{
+		Issues: s.Issues, Unconfigured: s.Missing, Org: s.Org, Project: s.Project,
+		Environment: e.SentryEnvironment, Release: release, ReleaseMissing: releaseMissing,
+		Max: limit, WebURL: s.URL,
+	}
 }
 
 // SentryFromEnv builds the Sentry side of the checks from the environment:
@@ -142,7 +150,7 @@ func SentryFromEnv(getenv func(string) string, cfg *config.Config, hc *http.Clie
 	if v := getenv("SENTRY_PROJECT"); v != "" {
 		s.Project = v
 	}
-	s.URL = orDefault(getenv("SENTRY_URL"), sentry.DefaultURL)
+	s.URL = cmp.Or(getenv("SENTRY_URL"), sentry.DefaultURL)
 	token := getenv("SENTRY_AUTH_TOKEN")
 	switch {
 	case s.Org == "" || s.Project == "":

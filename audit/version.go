@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -25,7 +26,7 @@ func (VersionCheck) String() string { return "version" }
 // Run compares the versions.
 func (c VersionCheck) Run(context.Context) (Result, error) {
 	if c.Next == "" {
-		return skipped(orDefault(c.Missing, "no next version given (--version X.Y.Z)")), nil
+		return skipped(cmp.Or(c.Missing, "no next version given (--version X.Y.Z)")), nil
 	}
 	raw := strings.TrimPrefix(strings.TrimPrefix(c.Next, c.TagPrefix), "v")
 	next, err := semver.StrictNewVersion(raw)
@@ -56,9 +57,9 @@ func (c VersionCheck) Run(context.Context) (Result, error) {
 // NotesCheck ("notes") passes when every change of the release falls in a
 // category of the notes; uncategorised changes warn with their subjects.
 type NotesCheck struct {
-	Changes       int      // changes in the release
-	Uncategorised int      // how many fall in no category
-	Subjects      []string // their subjects
+	Changes int // changes in the release
+	// Subjects are the changes that fall in no category.
+	Subjects []string
 	// Missing, when set, skips the check with this reason (the notes were
 	// not computed).
 	Missing string
@@ -71,7 +72,7 @@ func (c NotesCheck) Run(context.Context) (Result, error) {
 	if c.Missing != "" {
 		return skipped(c.Missing), nil
 	}
-	n := max(c.Uncategorised, len(c.Subjects))
+	n := len(c.Subjects)
 	ev := Evidence{Observed: fmt.Sprintf("%d uncategorised", n), Threshold: "0 uncategorised"}
 	if n == 0 {
 		reason := "every change is categorised"
@@ -84,19 +85,16 @@ func (c NotesCheck) Run(context.Context) (Result, error) {
 		return Result{Status: Pass, Reason: reason, Evidence: ev}, nil
 	}
 	var quoted []string
-	for _, s := range c.Subjects[:min(5, len(c.Subjects))] {
+	for _, s := range c.Subjects[:min(5, n)] {
 		quoted = append(quoted, fmt.Sprintf("%q", s))
 	}
-	if len(c.Subjects) > 5 {
+	if n > 5 {
 		quoted = append(quoted, "…")
 	}
 	noun := "changes are"
 	if n == 1 {
 		noun = "change is"
 	}
-	reason := fmt.Sprintf("%d %s in no category", n, noun)
-	if len(quoted) > 0 {
-		reason += ": " + strings.Join(quoted, ", ")
-	}
+	reason := fmt.Sprintf("%d %s in no category: %s", n, noun, strings.Join(quoted, ", "))
 	return Result{Status: Warn, Reason: reason, Evidence: ev}, nil
 }

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,6 +84,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad template var", "environments:\n  stage:\n    headers: {Authorization: \"Bearer ${1X}\"}\n", `environments.stage.headers.Authorization: ${1X} is not an environment variable name`},
 		{"bad env name", "default_environment: \"prod env\"\n", `default_environment: "prod env" is not an environment name`},
 		{"flags file in .git", "flags_file: .git/flags.yaml\n", `flags_file: ".git/flags.yaml" is inside .git`},
+		{"empty threshold", "canary:\n  gates:\n    metrics:\n      -\n", `cfg.yml:4:8: canary.gates.metrics[0]: an empty list item; give it a value or remove it`},
+		{"empty render target", "render: [~]\n", `cfg.yml:1:10: render[0]: an empty list item`},
+		{"empty header", "environments:\n  stage:\n    headers: {Authorization: }\n", `cfg.yml:3:30: environments.stage.headers.Authorization: expected a string`},
+		{"not UTF-8", "sentry: {org: \"acme\xff\"}\n", `cfg.yml:1:20: the file is not valid UTF-8 (invalid leading UTF-8 octet); save it as UTF-8`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +108,9 @@ func TestTemplateNeverPrintsTheSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := "s3cr3t-value"
+	// The real environment holds the secret too, so that a Parse, String or
+	// Vars that expanded from os.Getenv would be caught.
+	t.Setenv("STAGE_TOKEN", secret)
 	getenv := func(k string) string {
 		if k == "STAGE_TOKEN" {
 			return secret
@@ -113,7 +122,11 @@ func TestTemplateNeverPrintsTheSecret(t *testing.T) {
 	if err != nil || v != "Bearer "+secret {
 		t.Fatalf("Expand = %q, %v", v, err)
 	}
-	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", *c.Environment("stage")), h.String(), fmt.Sprint(h.Vars())} {
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{fmt.Sprintf("%+v", *c), fmt.Sprintf("%+v", *c.Environment("stage")), h.String(), fmt.Sprint(h.Vars()), string(js)} {
 		if strings.Contains(s, secret) {
 			t.Errorf("secret printed: %s", s)
 		}
@@ -129,10 +142,67 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("canary: {steps: [1]}\n")
 	f.Add("render: [{environment: a, format: json, path: b}]\n")
+	f.Add("environments: {stage: {headers: {Authorization: \"Bearer ${STAGE_TOKEN}\"}}}\n")
+	f.Add("audit: {metrics: [{name: x, match: {code: \"5..\"}, over: {name: y}, max: 0.5}]}\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		c, err := Parse("cfg.yml", []byte(in))
-		if err == nil && c == nil {
-			t.Fatal("nil config without error")
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "cfg.yml") || strings.ContainsAny(msg, "\r\n") {
+				t.Fatalf("error is not one line naming the file: %q", msg)
+			}
+			return
+		}
+		if c == nil || c.Source != "cfg.yml" {
+			t.Fatalf("config %+v without error", c)
+		}
+		// What loads is what the checks promise.
+		for i, s := range c.Canary.Steps {
+			if s < 1 || s > 100 || i > 0 && s <= c.Canary.Steps[i-1] {
+				t.Fatalf("steps %v loaded", c.Canary.Steps)
+			}
+		}
+		for _, p := range []string{c.FlagsFile, c.Runbook} {
+			if checkRepoPath(p) != nil || p == "" {
+				t.Fatalf("path %q loaded", p)
+			}
+		}
+		for _, r := range c.Render {
+			if !slices.Contains(Formats, r.Format) || checkRepoPath(r.Path) != nil || r.Environment == "" {
+				t.Fatalf("render target %+v loaded", r)
+			}
+		}
+		if !slices.Contains(Permissions, c.Authorization.GitHub.MinPermission) {
+			t.Fatalf("permission %q loaded", c.Authorization.GitHub.MinPermission)
+		}
+		for _, m := range append(append([]MetricThreshold(nil), c.Audit.Metrics...), c.Canary.Gates.Metrics...) {
+			if m.Name == "" || checkMatch(m.Match) != nil || m.Over != nil && (m.Over.Name == "" || checkMatch(m.Over.Match) != nil) {
+				t.Fatalf("threshold %+v loaded", m)
+			}
+		}
+		// Every ${VAR} a header names is a variable name, and a value with
+		// every variable set expands without error.
+		for name, e := range c.Environments {
+			if !envNameRe.MatchString(name) {
+				t.Fatalf("environment %q loaded", name)
+			}
+			if e == nil {
+				continue
+			}
+			for _, h := range e.Headers {
+				for _, v := range h.Vars() {
+					if !varNameRe.MatchString(v) {
+						t.Fatalf("template %q refers to %q", h, v)
+					}
+				}
+				if _, err := h.Expand(func(string) string { return "x" }); err != nil {
+					t.Fatalf("template %q does not expand: %v", h, err)
+				}
+			}
+		}
+		// Parsing is a function of the input.
+		again, err := Parse("cfg.yml", []byte(in))
+		if err != nil || !reflect.DeepEqual(c, again) {
+			t.Fatalf("a second parse differs: %v", err)
 		}
 	})
 }

@@ -16,7 +16,7 @@ type Template string
 
 // UnmarshalYAMLNode checks the ${VAR} references while decoding.
 func (t *Template) UnmarshalYAMLNode(d *yamlstrict.Decoder, n *yaml.Node, path string) error {
-	if n.Kind != yaml.ScalarNode {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
 		return d.Errorf(n, path, "expected a string")
 	}
 	for _, m := range templateRe.FindAllStringSubmatch(n.Value, -1) {

@@ -2,6 +2,7 @@ package releasenotes
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -61,7 +62,7 @@ func flagTable(touched []string, states []FlagState, file string) FlagTable {
 	type key struct{ name, env string }
 	byKey := map[key]FlagState{}
 	for _, s := range states {
-		if !containsString(t.Envs, s.Env) {
+		if !slices.Contains(t.Envs, s.Env) {
 			t.Envs = append(t.Envs, s.Env)
 		}
 		byKey[key{s.Name, s.Env}] = s

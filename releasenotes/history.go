@@ -407,7 +407,11 @@ var ErrNotRepository = errors.New("not a git repository")
 
 func gitError(args []string, err error, stderr []byte) error {
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe) && pe.Op == "chdir": // the directory is missing
+		return fmt.Errorf("%s: %v: %w", pe.Path, pe.Err, ErrNotRepository)
+	case !errors.As(err, &ee):
 		return fmt.Errorf("could not run git (is it installed?): %w", err)
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(stderr)), "\n")
@@ -442,7 +446,7 @@ func (r *Repo) log(ctx context.Context, rng string, fn func(hash string, parents
 		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("could not run git (is it installed?): %w", err)
+		return gitError(args[2:], err, nil)
 	}
 	perr := scanLog(out, func(rec []byte) error {
 		f := bytes.SplitN(rec, []byte{0x1f}, 6)

@@ -221,7 +221,7 @@ func TestNotesGolden(t *testing.T) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "range: %s..%s, %d commits, %d changes\n", orRoot(h.From), h.To, h.Commits, len(h.Changes))
 			fmt.Fprintf(&b, "release: %v %s (%s): %s\n", n.Release, n.Tag, n.Decision.Bump, n.Decision.Reason)
-			fmt.Fprintf(&b, "hidden: %d, reverted: %d, uncategorised: %d, flags: %s\n", n.Hidden, n.Reverted, n.Uncategorised(), strings.Join(n.Flags.Names(), " "))
+			fmt.Fprintf(&b, "hidden: %d, reverted: %d, uncategorised: %d, flags: %s\n", n.Hidden, n.Reverted, len(n.Uncategorised()), strings.Join(n.Flags.Names(), " "))
 			for _, w := range n.Warnings {
 				fmt.Fprintf(&b, "warning: %s\n", w)
 			}
@@ -252,6 +252,10 @@ func TestHistoryErrors(t *testing.T) {
 	notRepo := &Repo{Dir: t.TempDir(), Env: r.env}
 	if _, err := notRepo.History(ctx, RangeOptions{}); !errors.Is(err, ErrNotRepository) {
 		t.Errorf("not a repository: %v", err)
+	}
+	missing := &Repo{Dir: filepath.Join(t.TempDir(), "gone"), Env: r.env}
+	if _, err := missing.History(ctx, RangeOptions{}); !errors.Is(err, ErrNotRepository) || !strings.Contains(err.Error(), "gone") {
+		t.Errorf("a missing directory: %v", err)
 	}
 
 	r.commit("fix: two")
@@ -295,6 +299,9 @@ func TestRepoURLFromRemote(t *testing.T) {
 		"https://github.com/acme/shop/extra":                 "",
 		"/srv/git/shop.git":                                  "",
 		"file:///srv/git/shop.git":                           "",
+		"github.com:#/x":                                     "",
+		"https://github.com/acme/shop%20x":                   "",
+		"https://github.com/../shop":                         "",
 		"":                                                   "",
 	} {
 		if got := RepoURLFromRemote(in); got != want {

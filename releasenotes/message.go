@@ -368,12 +368,3 @@ func isFlagName(w string) bool {
 	}
 	return true
 }
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

@@ -3,6 +3,7 @@ package releasenotes
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,7 +52,7 @@ func checkScanners(t *testing.T, line string) {
 	}
 	var want []string
 	for _, f := range flagOracle.FindAllString(line, -1) {
-		if !containsString(want, f) {
+		if !slices.Contains(want, f) {
 			want = append(want, f)
 		}
 	}

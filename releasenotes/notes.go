@@ -2,6 +2,7 @@ package releasenotes
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -233,7 +234,7 @@ func (n *Notes) categorize(changes []Change, cfg *config.Config) {
 		case at >= 0:
 		case c.Type == "revert":
 			at = len(cats)
-		case c.Conventional() && containsString(cfg.Notes.ExcludeTypes, c.Type):
+		case c.Conventional() && slices.Contains(cfg.Notes.ExcludeTypes, c.Type):
 			if !c.Breaking {
 				n.Hidden++
 			}
@@ -267,7 +268,7 @@ func categoryOf(c *Change, cats []config.Category) int {
 	if c.PR != nil {
 		for i, cat := range cats {
 			for _, l := range c.PR.Labels {
-				if containsFold(cat.Labels, l) {
+				if slices.ContainsFunc(cat.Labels, func(x string) bool { return strings.EqualFold(x, l) }) {
 					return i
 				}
 			}
@@ -277,20 +278,11 @@ func categoryOf(c *Change, cats []config.Category) int {
 		return -1
 	}
 	for i, cat := range cats {
-		if containsString(cat.Types, c.Type) {
+		if slices.Contains(cat.Types, c.Type) {
 			return i
 		}
 	}
 	return -1
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func (n *Notes) entry(c *Change) Entry {
@@ -446,15 +438,15 @@ func (n *Notes) listed(hash string) bool {
 	return false
 }
 
-// Uncategorised counts the entries under "Other changes": the self-audit's
+// Uncategorised returns the entries under "Other changes": the self-audit's
 // "notes complete" check wants none.
-func (n *Notes) Uncategorised() int {
+func (n *Notes) Uncategorised() []Entry {
 	for _, s := range n.Sections {
 		if s.Title == OtherTitle {
-			return len(s.Entries)
+			return s.Entries
 		}
 	}
-	return 0
+	return nil
 }
 
 // AppendRollout adds an entry to the rollout log.

@@ -87,7 +87,7 @@ func newTemplate() *template.Template {
 	return template.New("RELEASE_NOTES.md").Option("missingkey=error").Funcs(template.FuncMap{
 		"link":      link,
 		"code":      code,
-		"cell":      cell,
+		"cell":      TableCell,
 		"indent":    indent,
 		"checklist": checklist,
 		"list":      list,
@@ -120,12 +120,23 @@ func code(s string) string {
 	return fence + s + fence
 }
 
-// cell makes text safe in a table cell: one line, pipes escaped.
-func cell(s string) string {
-	s = strings.ReplaceAll(s, "\r", "")
-	s = strings.ReplaceAll(s, "\n", " ")
-	return strings.ReplaceAll(s, "|", `\|`)
-}
+// TableCell makes text safe in a Markdown table cell: one line, pipes
+// escaped, no raw HTML, and no emphasis or strikethrough from PromQL's =~ or
+// a glob's * (GitHub strikes out text between two single tildes).
+func TableCell(s string) string { return cellEscaper.Replace(s) }
+
+var cellEscaper = strings.NewReplacer(
+	`\`, `\\`,
+	"|", `\|`,
+	"*", `\*`,
+	"~", `\~`,
+	"`", "\\`",
+	"\r\n", " ",
+	"\n", " ",
+	"\r", " ",
+	"<", "&lt;",
+	">", "&gt;",
+)
 
 // indent prefixes every line but the first with n spaces.
 func indent(n int, s string) string {

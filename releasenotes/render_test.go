@@ -186,3 +186,19 @@ func TestAuditStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestTableCell(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"plain":              "plain",
+		"a | b":              `a \| b`,
+		"two\nlines\r\nhere": "two lines here",
+		`sum(x{code=~"5.."}) ≤ 0 · sum(y{a=~"b"})`: `sum(x{code=\~"5.."}) ≤ 0 · sum(y{a=\~"b"})`, // no strikethrough between the two ~
+		"<script>alert(1)</script>":                "&lt;script&gt;alert(1)&lt;/script&gt;",
+		"**bold** and `code` and a\\b":             "\\*\\*bold\\*\\* and \\`code\\` and a\\\\b",
+	} {
+		if got := TableCell(in); got != want {
+			t.Errorf("TableCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -6,7 +6,11 @@ import (
 	"strings"
 )
 
-var scpLikeRe = regexp.MustCompile(`^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):([^/][^:]*)$`)
+var (
+	scpLikeRe = regexp.MustCompile(`^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):([^/][^:]*)$`)
+	// repoPartRe is what GitHub allows in an owner or repository name.
+	repoPartRe = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+)
 
 // RepoURLFromRemote derives a repository's web address from a git remote
 // URL of a GitHub host (github.com, or a GitHub Enterprise host whose name
@@ -40,8 +44,13 @@ func RepoURLFromRemote(remote string) string {
 	}
 	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
 	parts := strings.Split(path, "/")
-	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+	if len(parts) != 2 {
 		return ""
+	}
+	for _, p := range parts {
+		if !repoPartRe.MatchString(p) || p == "." || p == ".." {
+			return ""
+		}
 	}
 	return "https://" + host + "/" + parts[0] + "/" + parts[1]
 }

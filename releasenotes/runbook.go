@@ -4,8 +4,10 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -132,12 +134,16 @@ func BuiltinRunbook() *Runbook {
 func BuiltinRunbookSource() []byte { return append([]byte(nil), builtinRunbook...) }
 
 // ParseRunbook reads a runbook's Markdown. source names it (its path). It
-// fails only on a runbook with no list item at all, which cannot be a
-// checklist.
+// fails on a runbook that is not UTF-8, whose items could not come through
+// byte for byte as text, and on one with no list item at all, which cannot
+// be a checklist.
 func ParseRunbook(source string, data []byte) (*Runbook, error) {
+	lines := newLineIndex(data)
+	if at := invalidUTF8(data); at >= 0 {
+		return nil, fmt.Errorf("the runbook %s is not valid UTF-8 (line %d); save it as UTF-8", source, lines.line(at))
+	}
 	rb := &Runbook{Source: source}
 	doc := goldmark.DefaultParser().Parse(text.NewReader(data))
-	lines := newLineIndex(data)
 	var cur *RunbookSection
 	items := 0
 	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -324,7 +330,7 @@ func slashCommand(fields []string) (RunbookCommand, bool) {
 		return RunbookCommand{}, false
 	}
 	name := strings.ToLower(fields[0][1:])
-	if !containsString(CommandWords, name) {
+	if !slices.Contains(CommandWords, name) {
 		return RunbookCommand{}, false
 	}
 	c := RunbookCommand{Text: strings.Join(fields, " "), Name: name, Args: append([]string(nil), fields[1:]...)}
@@ -341,7 +347,7 @@ func slashCommand(fields []string) (RunbookCommand, bool) {
 func (rb *Runbook) Items(phases ...Phase) int {
 	n := 0
 	for _, s := range rb.Sections {
-		if len(phases) == 0 || containsPhase(phases, s.Phase) {
+		if len(phases) == 0 || slices.Contains(phases, s.Phase) {
 			n += len(s.Items)
 		}
 	}
@@ -352,20 +358,23 @@ func (rb *Runbook) Items(phases ...Phase) int {
 func (rb *Runbook) SectionsIn(phases ...Phase) []RunbookSection {
 	var out []RunbookSection
 	for _, s := range rb.Sections {
-		if containsPhase(phases, s.Phase) && len(s.Items) > 0 {
+		if slices.Contains(phases, s.Phase) && len(s.Items) > 0 {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-func containsPhase(list []Phase, p Phase) bool {
-	for _, x := range list {
-		if x == p {
-			return true
+// invalidUTF8 is the offset of the first byte of b that is not UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
 		}
+		i += size
 	}
-	return false
+	return -1
 }
 
 // lineIndex maps byte offsets to 1-based line numbers.

@@ -132,6 +132,10 @@ title:
 	if _, err := ParseRunbook("empty.md", []byte("# Nothing to tick\n\nJust prose.\n")); err == nil || !strings.Contains(err.Error(), "empty.md has no list items") {
 		t.Errorf("a runbook without items: err = %v", err)
 	}
+	latin1 := []byte("# Runbook\n\n- caf\xe9\n- ok\n")
+	if _, err := ParseRunbook("latin1.md", latin1); err == nil || err.Error() != "the runbook latin1.md is not valid UTF-8 (line 3); save it as UTF-8" {
+		t.Errorf("a runbook in Latin-1: err = %v", err)
+	}
 }
 
 func TestFindCommands(t *testing.T) {
@@ -185,24 +189,50 @@ func FuzzParseRunbook(f *testing.F) {
 	f.Add(readFixture(f, "RUNBOOK.en.md"))
 	f.Add(readFixture(f, "RUNBOOK.ru.md"))
 	f.Add([]byte("- a\n  - b\n    1. c\n> - d\n"))
+	f.Add([]byte("# T\n\n- [x] done `/canary 50`\n- \xff\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		rb, err := ParseRunbook("fuzz.md", src)
 		if err != nil {
+			if msg := err.Error(); !strings.Contains(msg, "fuzz.md") || strings.Contains(msg, "\n") {
+				t.Fatalf("error is not one line naming the runbook: %q", msg)
+			}
+			if utf8.Valid(src) != strings.Contains(err.Error(), "no list items") {
+				t.Fatalf("UTF-8 %v, error %v", utf8.Valid(src), err)
+			}
 			return
 		}
+		if !utf8.Valid(src) {
+			t.Fatal("a runbook that is not UTF-8 was accepted")
+		}
+		lines := strings.Split(string(src), "\n")
+		items := 0
 		for _, s := range rb.Sections {
 			for _, it := range s.Items {
+				items++
 				if it.Text == "" && it.Marker == "" {
 					t.Errorf("an empty item on line %d", it.Line)
 				}
-				if !bytes.Contains(src, []byte(strings.TrimPrefix(strings.TrimPrefix(it.Text, "[x] "), "[ ] "))) {
-					t.Errorf("item text %q is not from the source", it.Text)
+				// Byte for byte from the source, starting on its own line.
+				first, _, _ := strings.Cut(it.Text, "\n")
+				if it.Line < 1 || it.Line > len(lines) || !strings.Contains(lines[it.Line-1], first) {
+					t.Errorf("item %q is not on its line %d", it.Text, it.Line)
 				}
-				if utf8.Valid(src) && !utf8.ValidString(it.Text) {
-					t.Errorf("item text %q is not valid UTF-8", it.Text)
+			}
+			// The checklist shows each item once, box and text as parsed.
+			out := checklist(s.Items)
+			for _, it := range s.Items {
+				if !strings.Contains(out, it.Marker+" [") || !strings.Contains(out, "] "+it.Text) {
+					t.Errorf("checklist %q lacks item %q", out, it.Text)
 				}
 			}
 		}
-		_ = checklist(rb.Sections[0].Items)
+		if items == 0 || rb.Items() != items {
+			t.Errorf("Items() = %d, the sections hold %d", rb.Items(), items)
+		}
+		// Parsing is a function of the input.
+		again, err := ParseRunbook("fuzz.md", src)
+		if err != nil || !reflect.DeepEqual(rb, again) {
+			t.Errorf("a second parse differs: %v", err)
+		}
 	})
 }

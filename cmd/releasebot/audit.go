@@ -53,6 +53,11 @@ Exit codes: 0 every check passed or warned (or skipped), 1 a check failed,
 2 the audit could not run (bad configuration or command line).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			// Outside a clone the audit still runs; a --repo that is not there
+			// at all is a typo, not a repository without history.
+			if fi, err := os.Stat(g.repo); err != nil || !fi.IsDir() {
+				return fail(exitBadUse, "--repo %s is not a directory; pass the clone's directory", g.repo)
+			}
 			cfg, err := config.Load(g.repo, g.config)
 			if err != nil {
 				return fail(exitBadUse, "%v", err)
@@ -150,13 +155,9 @@ func auditPlan(ctx context.Context, e *env, g *globals, cfg *config.Config, envN
 		case err != nil:
 			p.Notes.Missing = fmt.Sprintf("could not build the release notes: %v", err)
 		default:
-			p.Notes.Changes, p.Notes.Uncategorised = n.Count(), n.Uncategorised()
-			for _, s := range n.Sections {
-				if s.Title == releasenotes.OtherTitle {
-					for _, en := range s.Entries {
-						p.Notes.Subjects = append(p.Notes.Subjects, en.Description)
-					}
-				}
+			p.Notes.Changes = n.Count()
+			for _, en := range n.Uncategorised() {
+				p.Notes.Subjects = append(p.Notes.Subjects, en.Description)
 			}
 			if version == "" {
 				if n.Release {
@@ -243,14 +244,10 @@ func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg 
 		return nil, "", err.Error()
 	}
 	old := map[string]bool{}
-	if lastTag != "" {
-		if prev, err := repo.ReadFile(ctx, lastTag, cfg.FlagsFile); err == nil {
-			if pf, err := flags.Parse(cfg.FlagsFile, prev); err == nil {
-				for _, env := range pf.Environments {
-					for _, fl := range env.Flags {
-						old[fl.Name] = true
-					}
-				}
+	if prev := flagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
+		for _, env := range prev.Environments {
+			for _, fl := range env.Flags {
+				old[fl.Name] = true
 			}
 		}
 	}

@@ -179,3 +179,63 @@ func TestAuditOutsideAClone(t *testing.T) {
 		t.Errorf("version check:\n%s", r.stdout)
 	}
 }
+
+// TestAuditNeverPrintsTokens gives the audit services that echo what they
+// were sent — the stage header, GITHUB_TOKEN, SENTRY_AUTH_TOKEN — into
+// their answers, which become the checks' reasons; no token may reach the
+// table, the JSON, the step summary or stderr.
+func TestAuditNeverPrintsTokens(t *testing.T) {
+	const (
+		githubToken = "ghs_cli_github_token_5e2a"
+		sentryToken = "sntrys_cli_sentry_token_91c3"
+	)
+	echo := func(status int, format string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, format, strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token "))
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	stage := echo(http.StatusOK, `{"status":"refused for %s"}`)
+	gh := echo(http.StatusUnauthorized, `{"message":"Bad credentials: %s","documentation_url":"https://docs.github.com/rest"}`)
+	sentry := echo(http.StatusUnauthorized, `{"detail":"Invalid token %s"}`)
+	cfg := "environments:\n  stage:\n    health_url: " + stage.URL + "/health\n    headers: {Authorization: \"Bearer ${STAGE_TOKEN}\"}\nsentry: {org: acme, project: web}\n"
+	repo := gittest.New(t, map[string]string{".github/releasebot.yml": cfg})
+	repo.CommitFiles("feat: onboarding", map[string]string{"a.txt": "a"})
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	vars := map[string]string{
+		"STAGE_TOKEN": auditSecret, "GITHUB_STEP_SUMMARY": summary,
+		"GITHUB_TOKEN": githubToken, "GITHUB_REPOSITORY": "acme/web", "GITHUB_API_URL": gh.URL,
+		"SENTRY_AUTH_TOKEN": sentryToken, "SENTRY_URL": sentry.URL,
+	}
+	var outputs []string
+	for _, args := range [][]string{nil, {"--json"}} {
+		r := runAudit(t, repo.Dir, vars, args...)
+		if r.code != exitRefused {
+			t.Fatalf("exit %d, want 1 (the checks fail)\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		outputs = append(outputs, r.stdout, r.stderr)
+	}
+	data, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs = append(outputs, string(data))
+	all := strings.Join(outputs, "\n")
+	for _, secret := range []string{auditSecret, githubToken, sentryToken} {
+		if strings.Contains(all, secret) {
+			t.Errorf("%s was printed:\n%s", secret, all)
+		}
+	}
+	// The services did echo them: each failing check shows the redaction.
+	for _, check := range []string{"| ci | ❌ fail | GitHub answered 401 Unauthorized", "| health | ❌ fail |", "| sentry | ❌ fail |"} {
+		if !strings.Contains(outputs[0], check) {
+			t.Errorf("the table lacks %q:\n%s", check, outputs[0])
+		}
+	}
+	if n := strings.Count(outputs[0], "[redacted]"); n < 3 {
+		t.Errorf("%d redactions in the table, want one per echoing service:\n%s", n, outputs[0])
+	}
+}

@@ -205,12 +205,8 @@ func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Co
 	// range. No file at the start means every flag is new.
 	var touched []string
 	before := &flags.File{}
-	if h.From != "" {
-		if old, err := repo.ReadFile(ctx, h.From, cfg.FlagsFile); err == nil {
-			if parsed, err := flags.Parse(cfg.FlagsFile+" at "+h.From, old); err == nil {
-				before = parsed
-			}
-		}
+	if old := flagFileAt(ctx, repo, h.From, cfg.FlagsFile); old != nil {
+		before = old
 	}
 	for _, ch := range flags.Diff(before, f) {
 		if ch.Flag != "" {
@@ -218,6 +214,24 @@ func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Co
 		}
 	}
 	return states, touched, nil
+}
+
+// flagFileAt is the flag file at a revision, or nil when the revision is
+// empty or has no flag file that parses: an old, broken flag file does not
+// stop a release.
+func flagFileAt(ctx context.Context, repo *releasenotes.Repo, rev, path string) *flags.File {
+	if rev == "" {
+		return nil
+	}
+	data, err := repo.ReadFile(ctx, rev, path)
+	if err != nil {
+		return nil
+	}
+	f, err := flags.Parse(path+" at "+rev, data)
+	if err != nil {
+		return nil
+	}
+	return f
 }
 
 // loadNotesTemplate reads the repository's template override, if any.

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,24 +17,15 @@ const notesEpoch = "1767225600"
 // environment, a fixed release date and no GitHub Actions variables.
 func runNotesBin(t *testing.T, repo *gittest.Repo, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = repo.Dir
+	r := *repo
+	r.Env = nil
 	for _, kv := range repo.Env {
 		if !strings.HasPrefix(kv, "GITHUB_") {
-			cmd.Env = append(cmd.Env, kv)
+			r.Env = append(r.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "SOURCE_DATE_EPOCH="+notesEpoch)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{out.String(), errb.String(), code}
+	r.Env = append(r.Env, "SOURCE_DATE_EPOCH="+notesEpoch)
+	return runBin(t, &r, args...)
 }
 
 // releasedRepo is a repository released as v1.0.0 with a feature and a
@@ -149,5 +138,30 @@ func TestNoRelease(t *testing.T) {
 	r = runNotesBin(t, repo, "release", "--dry-run")
 	if r.code != 0 || !strings.Contains(r.stdout, "No release: no feat, fix, perf, revert or breaking change since the last release (1 commit in the range)") {
 		t.Errorf("release with nothing releasable: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestNotesNeverPrintTheRemoteToken clones with a token in the remote URL,
+// as some CI systems do: the notes link to the repository, never with it.
+func TestNotesNeverPrintTheRemoteToken(t *testing.T) {
+	t.Parallel()
+	const token = "ghp_remote_token_in_url_3f9a"
+	repo := releasedRepo(t, nil)
+	repo.Git("remote", "set-url", "origin", "https://x-access-token:"+token+"@github.com/acme/shop.git")
+	var all []string
+	for _, args := range [][]string{{"notes"}, {"notes", "--format", "json"}, {"release", "--dry-run"}} {
+		r := runNotesBin(t, repo, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+		all = append(all, r.stdout, r.stderr)
+	}
+	all = append(all, repo.Read("RELEASE_NOTES.md"))
+	out := strings.Join(all, "\n")
+	if strings.Contains(out, token) {
+		t.Errorf("the token was printed:\n%s", out)
+	}
+	if !strings.Contains(out, "https://github.com/acme/shop/compare/v1.0.0...v1.1.0") {
+		t.Errorf("the notes lost the repository's links:\n%s", out)
 	}
 }

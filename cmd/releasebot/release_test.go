@@ -1,10 +1,15 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/releasebot/releasebot/internal/gittest"
 )
 
 func readNotesFixture(t *testing.T, name string) string {
@@ -98,5 +103,122 @@ func TestReleaseTemplateOverride(t *testing.T) {
 	r = runNotesBin(t, bad, "release", "--dry-run")
 	if r.code != exitBadUse || !strings.Contains(r.stderr, ".github/releasebot/RELEASE_NOTES.md.tmpl does not parse") {
 		t.Errorf("a broken template: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// snapshot is what a command could change in a clone: every file outside
+// .git, and every ref.
+func snapshot(t *testing.T, repo *gittest.Repo) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(repo.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(repo.Dir, path)
+			files[rel] = string(data)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if refs, err := repo.TryGit("for-each-ref", "--format=%(refname) %(objectname)"); err == nil {
+		head, _ := repo.TryGit("rev-parse", "HEAD")
+		files["<refs>"] = refs + "\nHEAD " + head
+	}
+	return files
+}
+
+// shallowClone is a depth-1 clone of repo.
+func shallowClone(t *testing.T, repo *gittest.Repo) *gittest.Repo {
+	t.Helper()
+	clone := *repo
+	clone.Dir = filepath.Join(t.TempDir(), "shallow")
+	if out, err := repo.TryGit("clone", "-q", "--depth", "1", "file://"+repo.Dir, clone.Dir); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	return &clone
+}
+
+// TestNotesReleaseAuditBadInput runs the binary on bad flags and broken
+// repositories: each run exits with the documented code, says one line on
+// stderr naming what is at fault, shows no stack trace, and leaves the
+// clone as it was — RELEASE_NOTES.md included.
+func TestNotesReleaseAuditBadInput(t *testing.T) {
+	t.Parallel()
+	const oldNotes = "# v1.0.0\n\nThe notes of the last release, committed.\n"
+	// broken is a released repository with one broken file, committed.
+	broken := func(files map[string]string) func(t *testing.T) *gittest.Repo {
+		return func(t *testing.T) *gittest.Repo {
+			all := map[string]string{"RELEASE_NOTES.md": oldNotes}
+			for k, v := range files {
+				all[k] = v
+			}
+			return releasedRepo(t, all)
+		}
+	}
+	fine := broken(nil)
+	tests := []struct {
+		name string
+		repo func(t *testing.T) *gittest.Repo
+		args []string
+		code int
+		want string // in the one line on stderr
+	}{
+		{"not a clone", func(t *testing.T) *gittest.Repo {
+			r := fine(t)
+			r.Dir = t.TempDir()
+			r.Write("RELEASE_NOTES.md", oldNotes)
+			return r
+		}, []string{"release", "--dry-run"}, exitBadUse, "the current directory is not a git clone; run releasebot inside one or pass --repo DIR"},
+		{"missing --repo", fine, []string{"release", "--dry-run", "--repo", "no/such/dir"}, exitBadUse, "no/such/dir is not a git clone"},
+		{"shallow clone", func(t *testing.T) *gittest.Repo { return shallowClone(t, fine(t)) }, []string{"release", "--dry-run"}, exitBadUse, "the clone is shallow"},
+		{"shallow clone, notes", func(t *testing.T) *gittest.Repo { return shallowClone(t, fine(t)) }, []string{"notes"}, exitBadUse, "fetch it with 'git fetch --unshallow --tags'"},
+		{"unknown --from", fine, []string{"notes", "--from", "v0.9.0"}, exitBadUse, `--from "v0.9.0" is not a commit or tag`},
+		{"unknown flag", fine, []string{"release", "--dry-runn"}, exitBadUse, "unknown flag: --dry-runn; see 'releasebot release --help'"},
+		{"argument", fine, []string{"release", "now"}, exitBadUse, `unknown command "now" for "releasebot release"`},
+		{"broken configuration", broken(map[string]string{".github/releasebot.yml": "canary:\n  steps: [10, 50\n"}), []string{"release", "--dry-run"}, exitBadUse, ".github/releasebot.yml:2: invalid YAML"},
+		{"unknown configuration key", broken(map[string]string{".github/releasebot.yml": "canary:\n  stepz: [10]\n"}), []string{"release", "--dry-run"}, exitBadUse, `.github/releasebot.yml:2:3: canary.stepz: unknown key (did you mean "steps"?)`},
+		{"configuration not UTF-8", broken(map[string]string{".github/releasebot.yml": "slack: {channel: \"C\xe9\"}\n"}), []string{"notes"}, exitBadUse, ".github/releasebot.yml:1:20: the file is not valid UTF-8"},
+		{"missing --config", fine, []string{"release", "--dry-run", "--config", "nope.yml"}, exitBadUse, "could not read the configuration nope.yml"},
+		{"broken flag file", broken(map[string]string{".release/flags.yaml": "environments:\n  prod: {canary_percent: 150}\n"}), []string{"release", "--dry-run"}, exitBadUse, ".release/flags.yaml at "},
+		{"runbook not UTF-8", broken(map[string]string{"RUNBOOK.md": "# Runbook\n\n- caf\xe9 ready\n"}), []string{"release", "--dry-run"}, exitBadUse, "the runbook RUNBOOK.md is not valid UTF-8 (line 3); save it as UTF-8"},
+		{"runbook without items", broken(map[string]string{"RUNBOOK.md": "# Runbook\n\nProse only.\n"}), []string{"release", "--dry-run"}, exitBadUse, "the runbook RUNBOOK.md has no list items"},
+		{"template does not parse", broken(map[string]string{".github/releasebot/RELEASE_NOTES.md.tmpl": "{{.Tag"}), []string{"release", "--dry-run"}, exitBadUse, ".github/releasebot/RELEASE_NOTES.md.tmpl does not parse"},
+		{"template fails", broken(map[string]string{".github/releasebot/RELEASE_NOTES.md.tmpl": "# {{.Tag}}\n{{.NoSuchField}}\n"}), []string{"release", "--dry-run"}, exitBadUse, "the notes template .github/releasebot/RELEASE_NOTES.md.tmpl failed"},
+		{"audit: broken configuration", broken(map[string]string{".github/releasebot.yml": "environments: [stage]\n"}), []string{"audit"}, exitBadUse, ".github/releasebot.yml:1:15: environments: expected a mapping"},
+		{"audit: missing --repo", fine, []string{"audit", "--repo", "no/such/dir"}, exitBadUse, "--repo no/such/dir is not a directory; pass the clone's directory"},
+		{"audit: --timeout 0", fine, []string{"audit", "--timeout", "0"}, exitBadUse, "--timeout must be above 0"},
+		{"audit: --timeout nonsense", fine, []string{"audit", "--timeout", "soon"}, exitBadUse, `invalid argument "soon" for "--timeout" flag`},
+		{"audit: unknown environment", fine, []string{"audit", "--env", "staging"}, exitBadUse, `--env "staging" is not an environment of built-in defaults`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := tt.repo(t)
+			before := snapshot(t, repo)
+			r := runNotesBin(t, repo, tt.args...)
+			line := strings.TrimSuffix(r.stderr, "\n")
+			if r.code != tt.code || !strings.HasPrefix(line, "releasebot: ") || strings.Contains(line, "\n") || !strings.Contains(line, tt.want) {
+				t.Errorf("exit %d, stderr %q\nwant exit %d and one line with %q", r.code, r.stderr, tt.code, tt.want)
+			}
+			for _, trace := range []string{"panic", "goroutine ", ".go:"} {
+				if strings.Contains(r.stderr+r.stdout, trace) {
+					t.Errorf("output holds %q:\n%s%s", trace, r.stdout, r.stderr)
+				}
+			}
+			if after := snapshot(t, repo); !reflect.DeepEqual(before, after) {
+				t.Errorf("the run changed the clone:\nbefore %q\nafter  %q", before, after)
+			}
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -83,7 +84,7 @@ func Parse(file string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -105,7 +106,7 @@ func Unmarshal(file string, data []byte, out any) (*yaml.Node, error) {
 
 // syntaxError turns a yaml.v3 parse error ("yaml: line 3: mapping values are
 // not allowed in this context") into an *Error with the line split out.
-func syntaxError(file string, err error) error {
+func syntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if strings.HasPrefix(msg, "line ") {
@@ -126,7 +127,32 @@ func syntaxError(file string, err error) error {
 			break
 		}
 	}
+	// yaml.v3's encoding errors carry no position: find the bad byte.
+	if line == 0 && strings.Contains(msg, "UTF-8") {
+		if l, col, ok := invalidUTF8(data); ok {
+			return &Error{File: file, Line: l, Column: col, Msg: "the file is not valid UTF-8 (" + msg + "); save it as UTF-8"}
+		}
+	}
 	return &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// invalidUTF8 is the 1-based line and column (in characters) of the first
+// byte of data that is not UTF-8.
+func invalidUTF8(data []byte) (line, col int, ok bool) {
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return line, col, true
+		case r == '\n':
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		data = data[size:]
+	}
+	return 0, 0, false
 }
 
 // parserErrors are libyaml's parser messages, as yaml.v3 words them.
@@ -384,7 +410,12 @@ func (d *Decoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) error 
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
-		if err := d.decode(item, fmt.Sprintf("%s[%d]", path, i), s.Index(i)); err != nil {
+		at := fmt.Sprintf("%s[%d]", path, i)
+		// A null item would be a zero value that no Checker sees.
+		if isNull(item) || item.Kind == yaml.AliasNode && item.Alias != nil && isNull(item.Alias) {
+			return d.Errorf(item, at, "an empty list item; give it a value or remove it")
+		}
+		if err := d.decode(item, at, s.Index(i)); err != nil {
 			return err
 		}
 	}

@@ -2,8 +2,11 @@ package yamlstrict
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 type inner struct {
@@ -44,6 +47,11 @@ func TestUnmarshalErrors(t *testing.T) {
 		{"two documents", "name: a\n---\nname: b\n", `f.yml:2:1: more than one YAML document; keep one`},
 		{"merge keys refused", "inner: {<<: {ratio: 1}}\n", `f.yml:1:9: inner: merge keys (<<) are not supported; write the keys out`},
 		{"infinite float", "inner: {ratio: .inf}\n", `f.yml:1:16: inner.ratio: expected a finite number, got ".inf"`},
+		{"empty list item", "inner:\n  steps:\n    - 1\n    -\n", `f.yml:4:6: inner.steps[1]: an empty list item; give it a value or remove it`},
+		{"null list item", "inner: {steps: [1, ~]}\n", `f.yml:1:20: inner.steps[1]: an empty list item; give it a value or remove it`},
+		{"not UTF-8 in a value", "name: x\ninner:\n  tags: {a: \"b\xff\"}\n", `f.yml:3:15: the file is not valid UTF-8 (invalid leading UTF-8 octet); save it as UTF-8`},
+		{"not UTF-8 after Cyrillic", "name: кот\xe2\x82\n", `f.yml:1:10: the file is not valid UTF-8 (invalid trailing UTF-8 octet); save it as UTF-8`},
+		{"not UTF-8 in a comment", "# \xc0\xaf\nname: x\n", `f.yml:1:3: the file is not valid UTF-8 (invalid length of a UTF-8 sequence); save it as UTF-8`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +86,11 @@ func TestUnmarshalValues(t *testing.T) {
 	if _, err := Unmarshal("f.yml", []byte("name:\n"), &o2); err != nil || o2.Name != "keep" {
 		t.Errorf("null overwrote the default: %q, %v", o2.Name, err)
 	}
+	// UTF-16 with a byte-order mark is YAML too, and is not taken for bad UTF-8.
+	var o3 outer
+	if _, err := Unmarshal("f.yml", []byte("\xff\xfen\x00a\x00m\x00e\x00:\x00 \x00w\x00\n\x00"), &o3); err != nil || o3.Name != "w" {
+		t.Errorf("UTF-16: %q, %v", o3.Name, err)
+	}
 	// An empty document is no error and changes nothing.
 	if doc, err := Unmarshal("f.yml", nil, &o2); err != nil || doc != nil {
 		t.Errorf("empty document: %v, %v", doc, err)
@@ -103,11 +116,29 @@ func FuzzUnmarshal(f *testing.F) {
 	f.Add("inner:\n  steps: [500]\n")
 	f.Add("&a name: *a\n")
 	f.Add("[1, 2]")
+	f.Add("name: \"\xff\"\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		var o outer
 		_, err := Unmarshal("f.yml", []byte(in), &o)
-		if err != nil && !strings.HasPrefix(err.Error(), "f.yml") {
-			t.Fatalf("error does not name the file: %v", err)
+		if err != nil {
+			// One line on stderr, naming the file and a place in it.
+			var ye *Error
+			if !errors.As(err, &ye) || ye.File != "f.yml" || ye.Line < 0 || ye.Column < 0 {
+				t.Fatalf("error %T %#v is not an *Error placed in f.yml", err, err)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "f.yml") || strings.ContainsAny(msg, "\r\n") {
+				t.Fatalf("error is not one line naming the file: %q", msg)
+			}
+		}
+		// Decoding is a function of the input: the same bytes, the same
+		// value and the same error.
+		var again outer
+		_, err2 := Unmarshal("f.yml", []byte(in), &again)
+		if fmt.Sprint(err) != fmt.Sprint(err2) || !reflect.DeepEqual(o, again) {
+			t.Fatalf("two decodes differ: %v / %v, %+v / %+v", err, err2, o, again)
+		}
+		if err == nil && !utf8.ValidString(o.Name) {
+			t.Fatalf("decoded a string that is not UTF-8: %q", o.Name)
 		}
 	})
 }
