@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/releasebot/releasebot/audit"
+
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
@@ -44,6 +46,10 @@ that block of the built-in template (notes, entry, flags, stage, rollout,
 rollback, audit, prod, log), and text outside any define replaces the whole
 document. SOURCE_DATE_EPOCH fixes the release date.
 
+The self-audit (see releasebot audit) runs against the stage environment and
+goes into RELEASE_NOTES.md and the summary; a failing check is reported, not
+fatal here.
+
 Exit codes: 0 done (or nothing to release), 2 bad input.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -51,6 +57,12 @@ Exit codes: 0 done (or nothing to release), 2 bad input.`,
 			p, err := prepareNotes(ctx, e, g, notesInput{to: "HEAD"})
 			if err != nil {
 				return err
+			}
+			if p.notes.Release {
+				// The self-audit of the release commit goes into the notes;
+				// a failing check is reported, and does not stop the job.
+				plan := auditPlan(ctx, e, g, p.cfg, audit.DefaultAuditEnvironment, p.notes.Version)
+				p.notes.Audit = plan.Run(ctx, audit.Runner{}).NotesTable()
 			}
 			if !dryRun && e.getenv("GITHUB_ACTIONS") == "true" && runGitHubRelease != nil {
 				return runGitHubRelease(ctx, e, g, p)

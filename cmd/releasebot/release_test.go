@@ -48,7 +48,8 @@ func TestReleaseDryRun(t *testing.T) {
 		"4. [ ] `/canary 100` — ",
 		"- `/rollback` — instant, never gated",
 		"- `/toggle FF_NEW_ONBOARDING off` — turn off this flag only",
-		"## Self-audit\n\n<!-- releasebot:audit -->\n_Not run yet._\n",
+		"## Self-audit\n\n<!-- releasebot:audit -->\n",
+		"| flags-prod | ❌ fail | prod is not safe to start: canary is 10%; a rollout starts at 0 |",
 		"## Rollout log\n\n<!-- releasebot:rollout-log -->\n_No rollout changes yet._\n",
 	} {
 		if !strings.Contains(notes, want) {
@@ -70,7 +71,9 @@ func TestReleaseDryRun(t *testing.T) {
 		"  Features         1\n  Bug fixes        1\n",
 		"Runbook: RUNBOOK.md (13 STAGE items)\n",
 		"Wrote " + filepath.Join(repo.Dir, "RELEASE_NOTES.md") + "\n",
-		"Self-audit: not run yet",
+		"Self-audit: fail\n",
+		"  fail  flags-prod: prod is not safe to start: canary is 10%; a rollout starts at 0\n",
+		"  skip  health: ",
 		"Slack preview:\n  Release v1.1.0 is ready (2026-01-01, minor bump from v1.0.0)\n",
 		"  PROD rollout: /ab_status → /canary 10 → /canary 50 → /canary 100 → /toggle FF_NAV_FOOTER on → /toggle FF_NEW_ONBOARDING on\n",
 	} {
