@@ -1,7 +1,9 @@
 package sentry
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -50,15 +52,30 @@ func TestNextLink(t *testing.T) {
 }
 
 func FuzzParseLinks(f *testing.F) {
-	f.Add(`<https://sentry.io/x/?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/x/?cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"`)
-	f.Add(`<a>;rel=next`)
-	f.Add(`,,;<";>"`)
-	f.Fuzz(func(t *testing.T, header string) {
+	f.Add(`<https://sentry.io/x/?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <https://sentry.io/x/?cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"`, "https://sentry.io/api/0/x/?cursor=1772366400000:100:0", "1772366400000:100:0", true)
+	f.Add(`<a>;rel=next`, "a", "", false)
+	f.Add(`,,;<";>"`, "", "0:0:0", true)
+	f.Fuzz(func(t *testing.T, header, url, cursor string, more bool) {
 		for _, l := range ParseLinks(header) {
 			if len(l.URL) > len(header) || len(l.Cursor) > len(header) {
 				t.Fatalf("link longer than its header: %+v", l)
 			}
 		}
 		NextLink(header)
+
+		// A header written as Sentry writes it reads back exactly.
+		if strings.ContainsAny(url, "<>\"") || strings.ContainsAny(cursor, "\",;") {
+			return
+		}
+		written := fmt.Sprintf(`<%s>; rel="previous"; results="false"; cursor="0:0:1", <%s>; rel="next"; results="%t"; cursor="%s"`, url, url, more, cursor)
+		got := ParseLinks(written)
+		want := []Link{{URL: url, Rel: "previous", Results: false, Cursor: "0:0:1"}, {URL: url, Rel: "next", Results: more, Cursor: cursor}}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("ParseLinks(%q) = %+v, want %+v", written, got, want)
+		}
+		next, ok := NextLink(written)
+		if ok != more || next != want[1] {
+			t.Fatalf("NextLink = %+v, %v; want %+v, %v", next, ok, want[1], more)
+		}
 	})
 }
