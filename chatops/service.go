@@ -172,14 +172,27 @@ func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id str
 		}
 		defer unlock()
 	}
-	if c, found, err := s.Store.FindRequest(ctx, id); err != nil {
+	// The request-id lookup and the read are independent: on GitHub, doing
+	// them together saves a round trip of the command's six.
+	var (
+		snap    Snapshot
+		f       *flags.File
+		loadErr error
+		loaded  = make(chan struct{})
+	)
+	go func() {
+		defer close(loaded)
+		snap, f, loadErr = s.load(ctx)
+	}()
+	c, found, err := s.Store.FindRequest(ctx, id)
+	<-loaded
+	if err != nil {
 		return Reply{}, false, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not look for request %s in the history: %v", id, err)}
 	} else if found {
 		return replayed(c), false, nil
 	}
-	snap, f, err := s.load(ctx)
-	if err != nil {
-		return Reply{}, false, err
+	if loadErr != nil {
+		return Reply{}, false, loadErr
 	}
 	t, err := Resolve(f, cmd, s.Config.DefaultEnvironment)
 	if err != nil {

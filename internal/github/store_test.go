@@ -29,7 +29,7 @@ type env struct {
 	store  *ghstore.Store
 }
 
-func newEnv(t *testing.T, opts ...func(*githubemu.Options)) *env {
+func newEnv(t testing.TB, opts ...func(*githubemu.Options)) *env {
 	t.Helper()
 	o := githubemu.Options{Dir: t.TempDir(), Tokens: map[string]string{token: "releasebot-ci"}}
 	for _, f := range opts {
@@ -59,7 +59,7 @@ func newEnv(t *testing.T, opts ...func(*githubemu.Options)) *env {
 	return &env{emu: emu, srv: srv, client: client, store: store}
 }
 
-func (e *env) commitOutside(t *testing.T) func(map[string][]byte) {
+func (e *env) commitOutside(t testing.TB) func(map[string][]byte) {
 	return func(files map[string][]byte) {
 		t.Helper()
 		if _, err := e.emu.CommitFiles(owner, repo, "main", files, "docs: outside change", "octocat"); err != nil {
