@@ -2,30 +2,10 @@ package audit
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/releasebot/releasebot/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./audit -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (go test ./audit -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 func sampleReport() Report {
 	checks := []Result{
@@ -46,14 +26,14 @@ func sampleReport() Report {
 
 func TestMarkdownGolden(t *testing.T) {
 	t.Parallel()
-	golden(t, "report.md.golden", []byte(sampleReport().Markdown()))
+	golden.Assert(t, "report.md.golden", []byte(sampleReport().Markdown()))
 }
 
 func TestJSONGolden(t *testing.T) {
 	t.Parallel()
 	rep := sampleReport()
 	out := rep.JSON()
-	golden(t, "report.json.golden", out)
+	golden.Assert(t, "report.json.golden", out)
 	var back Report
 	if err := json.Unmarshal(out, &back); err != nil || back.Status != Fail || len(back.Checks) != 8 {
 		t.Errorf("round trip: %v %+v", err, back)

@@ -3,17 +3,13 @@ package chatops
 import (
 	"context"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const flagsPath = ".release/flags.yaml"
 
@@ -108,7 +104,7 @@ func TestCommitMessageGolden(t *testing.T) {
 	if r.Outcome != Done {
 		t.Fatal(r.Text)
 	}
-	golden(t, "rollback.commit.txt", []byte(store.lastMessage()))
+	golden.Assert(t, "rollback.commit.txt", []byte(store.lastMessage()))
 	first := store.commits[1].info.Message
 	if firstLine(first) != "chore(flags): canary 0% → 10% (prod)" {
 		t.Errorf("subject %q", firstLine(first))
@@ -116,24 +112,6 @@ func TestCommitMessageGolden(t *testing.T) {
 }
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func TestNoChangeCommitsNothing(t *testing.T) {
 	store := newMemStore(flagsPath, runbookFlags)
@@ -346,14 +324,14 @@ func TestABStatus(t *testing.T) {
 	run(t, svc, "/canary 10", "T1")
 	run(t, svc, "/toggle FF_NAV_FOOTER off", "T2")
 	r := run(t, svc, "/ab_status", "")
-	golden(t, "ab_status.txt", []byte(r.Text))
+	golden.Assert(t, "ab_status.txt", []byte(r.Text))
 	if !strings.Contains(r.Text, "FF_NEW_ONBOARDING  OFF  canary 10%") {
 		t.Errorf("the runbook's line is missing:\n%s", r.Text)
 	}
 	r = run(t, svc, "/ab_status prod user 7", "")
-	golden(t, "ab_status.user.txt", []byte(r.Text))
+	golden.Assert(t, "ab_status.user.txt", []byte(r.Text))
 	r = run(t, svc, "/release status", "")
-	golden(t, "release_status.txt", []byte(r.Text))
+	golden.Assert(t, "release_status.txt", []byte(r.Text))
 }
 
 func TestHelpAndBadInput(t *testing.T) {

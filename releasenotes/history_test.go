@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/golden"
 )
 
 const testRepoURL = "https://github.com/acme/shop"
@@ -229,7 +230,7 @@ func TestNotesGolden(t *testing.T) {
 			if err := DefaultTemplate().RenderNotes(&b, n); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "notes-"+sc.name+".golden", b.String())
+			golden.AssertString(t, "notes-"+sc.name+".golden", b.String())
 		})
 	}
 }

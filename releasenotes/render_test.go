@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/releasebot/releasebot/internal/golden"
 )
 
 // prodFlags is the flag file of DESIGN §4 as FlagState values.
@@ -36,7 +38,7 @@ func TestMarkdownGolden(t *testing.T) {
 			RepoURL: testRepoURL, Flags: prodFlags, FlagsFile: ".release/flags.yaml",
 			TouchedFlags: []string{"FF_NAV_FOOTER"},
 		})
-		golden(t, "release-notes-en.golden", Markdown(n))
+		golden.AssertString(t, "release-notes-en.golden", Markdown(n))
 	})
 	t.Run("Russian runbook, audit and rollout filled in", func(t *testing.T) {
 		t.Parallel()
@@ -63,7 +65,7 @@ func TestMarkdownGolden(t *testing.T) {
 			},
 		})
 		n.AppendRollout(RolloutEntry{When: at.Add(50 * time.Minute), Who: "@carol", Command: "/toggle FF_NAV_FOOTER default", Change: "FF_NAV_FOOTER override: off → none (prod)", Commit: "89abcdef0123456789abcdef0123456789abcdef"})
-		golden(t, "release-notes-ru.golden", Markdown(n))
+		golden.AssertString(t, "release-notes-ru.golden", Markdown(n))
 	})
 }
 
@@ -76,7 +78,7 @@ func TestRenderDeterministic(t *testing.T) {
 	first := Markdown(buildNotes(t, h, o))
 	for i := 0; i < 20; i++ {
 		if got := Markdown(buildNotes(t, h, o)); got != first {
-			t.Fatalf("render %d differs:\n%s", i, diffLines(first, got))
+			t.Fatalf("render %d differs:\n%s", i, golden.Diff(first, got))
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/releasebot/releasebot/internal/golden"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -45,7 +47,7 @@ func TestParseRunbookGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "runbook-"+strings.TrimSuffix(strings.TrimPrefix(name, "RUNBOOK."), ".md")+".golden", dumpRunbook(rb))
+			golden.AssertString(t, "runbook-"+strings.TrimSuffix(strings.TrimPrefix(name, "RUNBOOK."), ".md")+".golden", dumpRunbook(rb))
 		})
 	}
 }

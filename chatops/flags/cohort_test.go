@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/releasebot/releasebot/internal/golden"
 )
 
 // Known vectors of MurmurHash3 x86_32, seed 0 (from the reference
@@ -130,7 +132,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			ext := map[string]string{"dotenv": "env", "flagd": "flagd.json", "json": "json"}[format]
-			golden(t, fmt.Sprintf("render.%s.%s", env, ext), out)
+			golden.Assert(t, fmt.Sprintf("render.%s.%s", env, ext), out)
 		}
 	}
 	if _, err := Render(f, "qa", "json", "x"); err == nil || !strings.Contains(err.Error(), "stage, prod") {

@@ -1,31 +1,12 @@
 package flags
 
 import (
-	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/releasebot/releasebot/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func mustParse(t testing.TB, path string) *File {
 	t.Helper()
@@ -114,7 +95,7 @@ func TestMarshalKeepsTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "design.changed.yaml", changed)
+	golden.Assert(t, "design.changed.yaml", changed)
 	if diff := lineDiff(string(out), string(changed)); diff != 3 {
 		t.Errorf("%d lines differ, want 3 (one per change)", diff)
 	}
