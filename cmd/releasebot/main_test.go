@@ -7,8 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/internal/gittest"
 )
 
@@ -83,4 +87,77 @@ func runbookRepo(t testing.TB) *gittest.Repo {
 		".release/flags.yaml":    runbookFlags,
 		".github/releasebot.yml": renderConfig,
 	})
+}
+
+// conflictingCommands touch overlapping state of both environments.
+var conflictingCommands = []string{
+	"/canary 10", "/toggle FF_NEW_ONBOARDING on", "/toggle FF_NAV_FOOTER off", "/canary 10 stage",
+	"/toggle FF_NAV_FOOTER off stage", "/rollback FF_NEW_ONBOARDING", "/canary 50 --force", "/toggle FF_NEW_ONBOARDING default stage",
+}
+
+// concurrentRun is one process of runConcurrently.
+type concurrentRun struct {
+	cmd string
+	result
+}
+
+// runConcurrently starts releasebot once per conflicting command, all at
+// once, with the arguments args gives, and waits for every process.
+func runConcurrently(t *testing.T, repo *gittest.Repo, args func(i int, cmd string) []string) []concurrentRun {
+	runs := make([]concurrentRun, len(conflictingCommands))
+	var wg sync.WaitGroup
+	for i, c := range conflictingCommands {
+		wg.Go(func() { runs[i] = concurrentRun{c, runBin(t, repo, args(i, c)...)} })
+	}
+	wg.Wait()
+	return runs
+}
+
+// checkNoLostUpdate checks what concurrent commands left on main since
+// start, with git run against the repository: every process committed once,
+// had nothing to do, or was refused with a reason; as many commits as
+// processes said "committed"; each request id once; each commit's listed
+// changes exactly the difference from its parent, so nothing was lost or
+// doubled; and git fsck clean.
+func checkNoLostUpdate(t *testing.T, runs []concurrentRun, start string, git func(args ...string) string) {
+	t.Helper()
+	committed := 0
+	for _, r := range runs {
+		switch {
+		case r.code == 0 && strings.Contains(r.stdout, "committed "):
+			committed++
+		case r.code == 0 && strings.HasPrefix(r.stdout, "nothing to do"):
+		case r.code == 1 && r.stderr != "":
+		default:
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", r.cmd, r.code, r.stdout, r.stderr)
+		}
+	}
+	commits := strings.Fields(git("rev-list", "--reverse", start+"..main"))
+	if committed != len(commits) {
+		t.Fatalf("%d processes said committed, %d commits", committed, len(commits))
+	}
+	seen := map[string]bool{}
+	for _, sha := range commits {
+		id := git("log", "-1", "--format=%(trailers:key=Releasebot-Request,valueonly)", sha)
+		if seen[id] {
+			t.Errorf("request %s committed twice", id)
+		}
+		seen[id] = true
+		before, err1 := flags.Parse("a", []byte(git("show", sha+"^:.release/flags.yaml")+"\n"))
+		after, err2 := flags.Parse("b", []byte(git("show", sha+":.release/flags.yaml")+"\n"))
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		var want, listed []string
+		for _, c := range flags.Diff(before, after) {
+			want = append(want, c.String())
+		}
+		for _, c := range chatops.ChangesIn(git("log", "-1", "--format=%B", sha)) {
+			listed = append(listed, c.String())
+		}
+		if strings.Join(want, "|") != strings.Join(listed, "|") {
+			t.Errorf("commit %.7s lists %v but changed %v", sha, listed, want)
+		}
+	}
+	git("fsck", "--no-progress")
 }
