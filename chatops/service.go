@@ -128,6 +128,10 @@ func (s *Service) load(ctx context.Context) (Snapshot, *flags.File, error) {
 		return snap, nil, &Error{Outcome: BadInput, Err: err,
 			Msg: fmt.Sprintf("the flag file does not parse, so releasebot will not overwrite it: %v; fix that line and commit, then run the command again", err)}
 	}
+	if err := CheckEnvironments(f, s.Config); err != nil {
+		return snap, nil, &Error{Outcome: BadInput, Err: err,
+			Msg: fmt.Sprintf("the flag file does not match the configuration, so releasebot will not change it: %v; fix it and commit, then run the command again", err)}
+	}
 	return snap, f, nil
 }
 

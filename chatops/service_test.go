@@ -346,3 +346,27 @@ func TestHelpAndBadInput(t *testing.T) {
 		t.Errorf("junk: %v %q", r.Outcome, r.Text)
 	}
 }
+
+func TestRenderTargetNeedsItsEnvironment(t *testing.T) {
+	cfg, err := config.Parse("releasebot.yml", []byte("environments:\n  prod: {health_url: https://example.com/health}\nrender:\n  - {environment: qa, format: json, path: qa.json}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := newMemStore(flagsPath, runbookFlags)
+	svc := &Service{Store: store, Config: cfg}
+	want := `releasebot.yml: render[0] renders environment "qa", which .release/flags.yaml does not have (it has stage, prod)`
+	for _, c := range []string{"/rollback", "/ab_status stage"} {
+		r := run(t, svc, c, "")
+		if r.Outcome != BadInput || !strings.Contains(r.Text, want) {
+			t.Errorf("%s: %v %q\nwant %q", c, r.Outcome, r.Text, want)
+		}
+	}
+	if store.count() != 1 {
+		t.Error("committed")
+	}
+	// Environments the configuration does not list are fine: it lists probes.
+	cfg.Render = nil
+	if r := run(t, svc, "/rollback stage", ""); r.Outcome != NoChange {
+		t.Errorf("stage without probes: %v %q", r.Outcome, r.Text)
+	}
+}
