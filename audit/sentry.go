@@ -18,6 +18,13 @@ type IssueLister interface {
 	ListIssues(ctx context.Context, org string, q sentry.IssueQuery) ([]sentry.Issue, error)
 }
 
+// ProjectGetter is implemented by listers that can also confirm a project
+// exists (*sentry.Client does). The check uses it so that a mistyped project
+// cannot pass as "no issues".
+type ProjectGetter interface {
+	GetProject(ctx context.Context, org, project string) (*sentry.Project, error)
+}
+
 // SentryCheck ("sentry") counts the unresolved issues of a release in
 // Sentry and fails when there are more than Max.
 type SentryCheck struct {
@@ -55,6 +62,29 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 	}
 	query := sentry.ReleaseQuery(c.Release)
 	ev := Evidence{URL: c.webLink(query), Threshold: fmt.Sprintf("≤ %d unresolved", c.Max)}
+	// An unknown project may list as no issues at all: make sure it exists.
+	note := ""
+	if pg, ok := c.Issues.(ProjectGetter); ok {
+		_, err := pg.GetProject(ctx, c.Org, c.Project)
+		var ae *sentry.APIError
+		switch {
+		case err == nil:
+		case errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound:
+			return Result{Status: Fail, Evidence: ev,
+				Reason: fmt.Sprintf("Sentry has no project %q in organization %q; check sentry.project and sentry.org (or SENTRY_PROJECT, SENTRY_ORG)", c.Project, c.Org)}, nil
+		case errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden:
+			note = fmt.Sprintf("; could not confirm that project %q exists (the token lacks project:read)", c.Project)
+		default:
+			if ctx.Err() != nil {
+				return Result{Evidence: ev}, ctx.Err()
+			}
+			var te *sentry.TransportError
+			if errors.As(err, &te) {
+				return Result{Evidence: ev}, &TransportError{URL: c.apiHost(), Err: te.Err}
+			}
+			return Result{Evidence: ev}, fmt.Errorf("could not read the Sentry project %s: %w", c.Project, err)
+		}
+	}
 	issues, err := c.Issues.ListIssues(ctx, c.Org, sentry.IssueQuery{
 		Project: c.Project, Environment: c.Environment, Query: query, Limit: max(c.Max+1, maxListed),
 	})
@@ -82,6 +112,9 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 		reason := fmt.Sprintf("no unresolved issues in release %s", where)
 		if n > 0 {
 			reason = fmt.Sprintf("%s unresolved issues in release %s, at most %d allowed", count, where, c.Max)
+		}
+		if note != "" {
+			return Result{Status: Warn, Reason: reason + note, Evidence: ev}, nil
 		}
 		return Result{Status: Pass, Reason: reason, Evidence: ev}, nil
 	}

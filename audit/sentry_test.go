@@ -61,7 +61,7 @@ func TestSentryCheckErrors(t *testing.T) {
 	bad := SentryFromEnv(func(k string) string { return env[k] }, cfg, nil)
 	rep := Runner{Timeout: 5 * time.Second, Secrets: []string{bad.Token}}.Run(t.Context(), sentryCheck(bad, 0))
 	got := rep.Checks[0]
-	want := "could not list the issues of v1.2.3+stage: sentry answered 401 Unauthorized to GET /api/0/organizations/acme/issues/: Invalid token"
+	want := "could not read the Sentry project web: sentry answered 401 Unauthorized to GET /api/0/projects/acme/web/: Invalid token"
 	if got.Status != Fail || got.Reason != want {
 		t.Errorf("bad token: %s %q\nwant %q", got.Status, got.Reason, want)
 	}
@@ -73,12 +73,16 @@ func TestSentryCheckErrors(t *testing.T) {
 	c := sentryCheck(target, 0)
 	c.Org = "nope"
 	got = runCheck(t, c, 5*time.Second)
-	if got.Status != Fail || !strings.Contains(got.Reason, "404 Not Found") || !strings.Contains(got.Reason, "The requested resource does not exist") {
+	if got.Status != Fail || got.Reason != `Sentry has no project "web" in organization "nope"; check sentry.project and sentry.org (or SENTRY_PROJECT, SENTRY_ORG)` {
 		t.Errorf("unknown org: %s %q", got.Status, got.Reason)
 	}
 
 	// A body that is not Sentry's JSON, and a Sentry that does not answer.
 	odd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/0/projects/") {
+			fmt.Fprint(w, `{"id":"7","slug":"web","name":"web"}`)
+			return
+		}
 		if strings.Contains(r.URL.RawQuery, "slow") || r.URL.Query().Get("environment") == "slow" {
 			select {
 			case <-r.Context().Done():
@@ -108,6 +112,28 @@ func TestSentryCheckErrors(t *testing.T) {
 	got = runCheck(t, sentryCheck(gone, 0), 5*time.Second)
 	if got.Status != Fail || !strings.HasPrefix(got.Reason, "could not reach "+env["SENTRY_URL"]) {
 		t.Errorf("closed: %s %q", got.Status, got.Reason)
+	}
+}
+
+// TestSentryCheckProject: a mistyped project must not pass as "no issues",
+// and a token that may not read projects still lists issues, with a warn.
+func TestSentryCheckProject(t *testing.T) {
+	t.Parallel()
+	emu, target := sentryServer(t, 0)
+	typo := sentryCheck(target, 0)
+	typo.Project = "wbe"
+	if got := runCheck(t, typo, 5*time.Second); got.Status != Fail || !strings.HasPrefix(got.Reason, `Sentry has no project "wbe" in organization "acme"`) {
+		t.Errorf("mistyped project: %s %q", got.Status, got.Reason)
+	}
+
+	emu.AddToken("issues-only-token", "event:read")
+	cfg := config.Default()
+	cfg.Sentry = config.Sentry{Org: "acme", Project: "web"}
+	env := map[string]string{"SENTRY_AUTH_TOKEN": "issues-only-token", "SENTRY_URL": target.URL}
+	narrow := SentryFromEnv(func(k string) string { return env[k] }, cfg, nil)
+	got := runCheck(t, sentryCheck(narrow, 0), 5*time.Second)
+	if got.Status != Warn || got.Reason != `no unresolved issues in release v1.2.3+stage (stage); could not confirm that project "web" exists (the token lacks project:read)` {
+		t.Errorf("token without project:read: %s %q", got.Status, got.Reason)
 	}
 }
 

@@ -2,6 +2,7 @@ package sentry
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -112,6 +113,18 @@ func (c *Client) SetCommits(ctx context.Context, org, version string, commits Co
 func (c *Client) CreateDeploy(ctx context.Context, org, version string, d NewDeploy) (*Deploy, error) {
 	var out Deploy
 	if _, err := c.request(ctx, "POST", orgPath(org, "releases", version, "deploys"), nil, d, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetProject reads a project of org (GET /api/0/projects/{org}/{project}/);
+// project is a slug or an id. A project that does not exist is an *APIError
+// with status 404; a token without project:read gets 403.
+func (c *Client) GetProject(ctx context.Context, org, project string) (*Project, error) {
+	var out Project
+	path := "/api/0/projects/" + url.PathEscape(org) + "/" + url.PathEscape(project) + "/"
+	if _, err := c.request(ctx, "GET", path, nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
