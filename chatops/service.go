@@ -336,14 +336,7 @@ func doneText(changes []flags.Change, sha string) string {
 	for i, c := range changes {
 		parts[i] = c.String()
 	}
-	return fmt.Sprintf("%s — committed %s", strings.Join(parts, "; "), short(sha))
-}
-
-func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
+	return fmt.Sprintf("%s — committed %.7s", strings.Join(parts, "; "), sha)
 }
 
 func noChangeText(cmd *Command, f *flags.File, t Target) string {

@@ -22,7 +22,7 @@ func (l *lastChange) String() string {
 	if l == nil {
 		return "last change: none recorded"
 	}
-	return fmt.Sprintf("last change: %s by %s, %s, %s", l.what, l.who, l.when.UTC().Format("2006-01-02 15:04 MST"), short(l.sha))
+	return fmt.Sprintf("last change: %s by %s, %s, %.7s", l.what, l.who, l.when.UTC().Format("2006-01-02 15:04 MST"), l.sha)
 }
 
 func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -163,7 +164,7 @@ func auditPlan(ctx context.Context, e *env, g *globals, cfg *config.Config, envN
 				if n.Release {
 					p.Version.Next = n.Version
 				} else {
-					p.Version.Missing = fmt.Sprintf("nothing to release since %s: %s; pass --version X.Y.Z to check one", orWord(previous, "the first commit"), n.Decision.Reason)
+					p.Version.Missing = fmt.Sprintf("nothing to release since %s: %s; pass --version X.Y.Z to check one", cmp.Or(previous, "the first commit"), n.Decision.Reason)
 				}
 			}
 		}
@@ -193,13 +194,6 @@ func auditPlan(ctx context.Context, e *env, g *globals, cfg *config.Config, envN
 		p.StageFlags = audit.StageFlagsCheck{Missing: fmt.Sprintf("the audited environment %s is the production one; stage defaults do not apply", stageEnv)}
 	}
 	return p
-}
-
-func orWord(s, word string) string {
-	if s == "" {
-		return word
-	}
-	return s
 }
 
 func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {

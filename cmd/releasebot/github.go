@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,12 +94,12 @@ func runCommandOnGitHub(ctx context.Context, e *env, g *globals, repo, text, as,
 	}
 	store := probe
 	if cfg.Branch != "" && cfg.Branch != probe.Branch || cfg.FlagsFile != probe.FlagsFile {
-		if store, err = ghstore.NewStore(ctx, client.Client, repo, orWord(cfg.Branch, probe.Branch), cfg.FlagsFile); err != nil {
+		if store, err = ghstore.NewStore(ctx, client.Client, repo, cmp.Or(cfg.Branch, probe.Branch), cfg.FlagsFile); err != nil {
 			return fail(exitRemote, "%v", err)
 		}
 	}
 	if as == "" {
-		as = orWord(e.getenv("GITHUB_ACTOR"), orWord(e.getenv("USER"), "unknown"))
+		as = cmp.Or(e.getenv("GITHUB_ACTOR"), cmp.Or(e.getenv("USER"), "unknown"))
 	}
 	svc := &chatops.Service{Store: store, Config: cfg, Gate: &releaseGate{store: store, cfg: cfg, getenv: e.getenv}}
 	reply := svc.Run(ctx, chatops.Request{Text: text, Actor: chatops.Actor{Name: as, ID: as, Via: "cli"}, ID: requestID})

@@ -186,7 +186,7 @@ func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Co
 	if err != nil {
 		return nil, nil, fail(exitBadUse, "could not read the flag file %s: %v", cfg.FlagsFile, err)
 	}
-	at := cfg.FlagsFile + " at " + shortHash(h.Head)
+	at := fmt.Sprintf("%s at %.7s", cfg.FlagsFile, h.Head)
 	f, err := flags.Parse(at, data)
 	if err != nil {
 		return nil, nil, fail(exitBadUse, "%v; fix the flag file and commit it", err)
@@ -299,11 +299,4 @@ func commitsWord(n int) string {
 		return "1 commit in the range"
 	}
 	return fmt.Sprintf("%d commits in the range", n)
-}
-
-func shortHash(hash string) string {
-	if len(hash) > 7 {
-		return hash[:7]
-	}
-	return hash
 }

@@ -196,10 +196,10 @@ func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
 	doc := docRefs + "#create-a-reference"
 	switch {
 	case body.Ref == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"ref\" wasn't supplied.", doc)
+		missingField(w, "ref", doc)
 		return
 	case body.SHA == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"sha\" wasn't supplied.", doc)
+		missingField(w, "sha", doc)
 		return
 	case !fullSHA.MatchString(*body.SHA):
 		badSHA(w, "sha", doc)
@@ -246,7 +246,7 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 	}
 	doc := docRefs + "#update-a-reference"
 	if body.SHA == nil {
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"sha\" wasn't supplied.", doc)
+		missingField(w, "sha", doc)
 		return
 	}
 	if !fullSHA.MatchString(*body.SHA) {
@@ -371,10 +371,10 @@ func (s *Server) createGitCommit(w http.ResponseWriter, r *http.Request) {
 	doc := docCommits + "#create-a-commit"
 	switch {
 	case body.Message == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"message\" wasn't supplied.", doc)
+		missingField(w, "message", doc)
 		return
 	case body.Tree == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"tree\" wasn't supplied.", doc)
+		missingField(w, "tree", doc)
 		return
 	}
 	ctx := r.Context()

@@ -222,10 +222,10 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case body.Message == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"message\" wasn't supplied.", doc)
+		missingField(w, "message", doc)
 		return
 	case body.Content == nil:
-		apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"content\" wasn't supplied.", doc)
+		missingField(w, "content", doc)
 		return
 	}
 	data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(*body.Content, "\n", ""))
@@ -256,7 +256,7 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if body.SHA == "" {
-				apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\"sha\" wasn't supplied.", doc)
+				missingField(w, "sha", doc)
 				return
 			}
 			if body.SHA != entries[0].SHA {

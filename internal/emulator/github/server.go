@@ -622,3 +622,8 @@ func pageOf[T any](w http.ResponseWriter, r *http.Request, items []T) []T {
 func ptr[T any](v T) *T { return &v }
 
 func ts(t time.Time) *gh.Timestamp { return &gh.Timestamp{Time: t.UTC()} }
+
+// missingField answers GitHub's 422 for a required field left out of a body.
+func missingField(w http.ResponseWriter, field, doc string) {
+	apiError(w, http.StatusUnprocessableEntity, "Invalid request.\n\n\""+field+"\" wasn't supplied.", doc)
+}

@@ -132,24 +132,37 @@ func (c *checker) array(p string, m map[string]json.RawMessage, key string, limi
 	return list
 }
 
-func (c *checker) block(p string, raw json.RawMessage) {
-	m := c.object(p, raw)
-	if m == nil {
-		return
+// typed reads a block or element: an object with a type and an id no longer
+// than maxBlockID under idKey. ok is false when it is neither.
+func (c *checker) typed(p string, raw json.RawMessage, idKey string) (m map[string]json.RawMessage, typ string, ok bool) {
+	if m = c.object(p, raw); m == nil {
+		return nil, "", false
 	}
-	typ, ok := str(m, "type")
-	if !ok {
+	if typ, ok = str(m, "type"); !ok {
 		c.errorf(p, "missing required field: type")
+		return nil, "", false
+	}
+	c.length(p, m, idKey, maxBlockID)
+	return m, typ, true
+}
+
+// requiredText checks the required text object of a block or element.
+func (c *checker) requiredText(p string, m map[string]json.RawMessage, plainOnly bool, max int) {
+	if t, ok := m["text"]; ok {
+		c.text(p+"/text", t, plainOnly, max)
+	} else {
+		c.errorf(p, "missing required field: text")
+	}
+}
+
+func (c *checker) block(p string, raw json.RawMessage) {
+	m, typ, ok := c.typed(p, raw, "block_id")
+	if !ok {
 		return
 	}
-	c.length(p, m, "block_id", maxBlockID)
 	switch typ {
 	case "header":
-		if t, ok := m["text"]; ok {
-			c.text(p+"/text", t, true, maxHeaderText)
-		} else {
-			c.errorf(p, "missing required field: text")
-		}
+		c.requiredText(p, m, true, maxHeaderText)
 	case "section":
 		t, hasText := m["text"]
 		if hasText {
@@ -181,32 +194,20 @@ func (c *checker) block(p string, raw json.RawMessage) {
 			c.element(fmt.Sprintf("%s/elements/%d", p, i), el)
 		}
 	case "image":
-		for _, key := range []string{"alt_text"} {
-			if _, ok := str(m, key); !ok {
-				c.errorf(p, "missing required field: %s", key)
-			}
+		if _, ok := str(m, "alt_text"); !ok {
+			c.errorf(p, "missing required field: alt_text")
 		}
 	}
 }
 
 func (c *checker) element(p string, raw json.RawMessage) {
-	m := c.object(p, raw)
-	if m == nil {
-		return
-	}
-	typ, ok := str(m, "type")
+	m, typ, ok := c.typed(p, raw, "action_id")
 	if !ok {
-		c.errorf(p, "missing required field: type")
 		return
 	}
-	c.length(p, m, "action_id", maxBlockID)
 	switch typ {
 	case "button":
-		if t, ok := m["text"]; ok {
-			c.text(p+"/text", t, true, maxButtonText)
-		} else {
-			c.errorf(p, "missing required field: text")
-		}
+		c.requiredText(p, m, true, maxButtonText)
 		c.length(p, m, "value", maxButtonValue)
 		c.length(p, m, "url", maxButtonURL)
 		if style, ok := str(m, "style"); ok && style != "primary" && style != "danger" {
