@@ -199,3 +199,26 @@ func TestRefusedCommentCommitsNothing(t *testing.T) {
 		t.Errorf("refusal is %T, want *chatops.Error", err)
 	}
 }
+
+// TestPermissionConcurrent: one lookup serves concurrent comments (run with
+// -race).
+func TestPermissionConcurrent(t *testing.T) {
+	e := newEnv(t)
+	_ = e.emu.SetPermission(owner, repo, "wes", "write")
+	p := newPermissions(t, e, owner+"/"+repo)
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			got, err := p.Permission(testCtx(t), "wes")
+			if err == nil && got != chatops.PermissionWrite {
+				err = errors.New("got " + got.String())
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -174,3 +174,25 @@ func TestAuthorizationWithUsergroups(t *testing.T) {
 	check("U0123", "Slack answered HTTP 500; nothing changed, try again")
 	check("U0999", "") // listed users need no lookup
 }
+
+// TestMembersConcurrent: one lookup serves concurrent commands (run with
+// -race).
+func TestMembersConcurrent(t *testing.T) {
+	_, srv := newEmu(t)
+	g := newLookup(t, srv, rslack.Options{})
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			m, err := g.Members(testCtx(t), "S0456")
+			if err == nil && len(m) != 2 {
+				err = errors.New("wrong members: " + strings.Join(m, ","))
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
