@@ -27,6 +27,10 @@ file and its render targets on the flag branch, with the trailers
 Requested-by and Releasebot-Request. Running the same --request-id twice
 commits once.
 
+Local mode is unrestricted: it trusts whoever can push to the clone (with
+--github, whoever holds the token); authorization.slack and
+authorization.github apply to commands from Slack and PR comments.
+
 Commands:
 ` + indent(chatops.HelpText("")) + `
 Raising the canary runs the gates of canary.gates for the target environment

@@ -192,6 +192,7 @@ func TestDemo(t *testing.T) {
 		"Requested-by: @carol via github, Releasebot-Request: github-comment:1004",
 		"CANARY_PERCENT=0",
 		"- @carol `/rollback`: canary 50% → 0% (prod)",
+		"@dave has triage access to acme/web; /rollback needs write (authorization.github.min_permission in ",
 	} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("demo output lacks %q", want)

@@ -69,6 +69,7 @@ func demoScript(tag string) []demoStep {
 			w.sentry.AddIssues("acme", "web", tag, "production", 3)
 		}},
 		{who: "bob", text: "/canary 100", id: "github-comment:1003", note: "§6.6: the gates refuse, with the failing check"},
+		{who: "dave", text: "/rollback", id: "github-comment:1005", note: "authorization: a triage collaborator may read the rollout, not change it"},
 		{who: "carol", text: "/rollback", id: "github-comment:1004", note: "§7: instant, never gated — works while health and Sentry are red"},
 		{who: "carol", text: "/ab_status", note: "§7: where it stands"},
 	}
@@ -187,7 +188,15 @@ func (d *demo) run() error {
 	if err != nil {
 		return fail(exitRemote, "%v", err)
 	}
-	svc := &chatops.Service{Store: store, Config: p.cfg, Gate: audit.NewGate(p.cfg, n.Tag, d.e.getenv)}
+	perms, err := ghstore.NewPermissions(client.Client, "acme/web")
+	if err != nil {
+		return err
+	}
+	auth, err := chatops.NewAuthorization(p.cfg, "acme/web", perms, nil)
+	if err != nil {
+		return fail(exitBadUse, "%v", err)
+	}
+	svc := &chatops.Service{Store: store, Config: p.cfg, Gate: audit.NewGate(p.cfg, n.Tag, d.e.getenv), Authorizer: auth}
 	d.section("3. The rollout: commands as PR comments on the release PR")
 	for _, step := range demoScript(n.Tag) {
 		if step.event != nil {
@@ -264,6 +273,11 @@ func seedDemoRepo(w *demoWorld) (string, error) {
 	}
 	if err := gh.SetRef("acme", "web", "refs/tags/v1.3.0", tag); err != nil {
 		return "", err
+	}
+	for login, role := range map[string]string{"ann": "write", "bob": "maintain", "carol": "write", "dave": "triage"} {
+		if err := gh.SetPermission("acme", "web", login, role); err != nil {
+			return "", err
+		}
 	}
 	onboarding := "\n      FF_NEW_ONBOARDING: {default: on}"
 	both := onboarding + "\n      FF_NAV_FOOTER: {default: on}"
