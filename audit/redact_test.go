@@ -42,7 +42,10 @@ var encodings = []struct {
 	{"base64", func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }},
 	{"base64url", func(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) }},
 	{"base64 raw", func(s string) string { return base64.RawStdEncoding.EncodeToString([]byte(s)) }},
-	{"json in %q", func(s string) string { b, _ := json.Marshal(s); return goQuoted(fmt.Sprintf("%q", goQuoted(string(b)))) }},
+	{"json in %q", func(s string) string {
+		b, _ := json.Marshal(s)
+		return goQuoted(fmt.Sprintf("%q", goQuoted(string(b))))
+	}},
 }
 
 // leaks returns the first piece of secret (8 runes, or all of a shorter one)
