@@ -136,7 +136,8 @@ func (e Endpoint) get(ctx context.Context, key, accept string, limit int64) (ans
 	if e.Client != nil {
 		client = *e.Client // a copy: the redirect policy is this endpoint's
 	}
-	client.CheckRedirect = e.checkRedirect(key, redactorFor(ctx, e.Secrets()...))
+	red := redactorFor(ctx, e.Secrets()...)
+	client.CheckRedirect = e.checkRedirect(key, red)
 	resp, err := client.Do(req)
 	if err != nil {
 		var re *redirectError
@@ -164,7 +165,13 @@ func (e Endpoint) get(ctx context.Context, key, accept string, limit int64) (ans
 		}
 		return answer{}, &TransportError{URL: e.Target(), Err: fmt.Errorf("reading the answer: %w", err)}
 	}
-	return answer{Code: resp.StatusCode, Status: statusText(resp.StatusCode), Header: resp.Header, Body: body}, nil
+	status := statusText(resp.StatusCode)
+	if resp.Request != nil && origin(resp.Request.URL) != origin(u) {
+		// A redirect to another host, followed as nothing configured goes
+		// with it: the reason says whose answer it is.
+		status += " from " + redirectTarget(resp.Request.URL, red)
+	}
+	return answer{Code: resp.StatusCode, Status: status, Header: resp.Header, Body: body}, nil
 }
 
 // redirectError is a redirect the probe refused to follow.
@@ -179,9 +186,7 @@ func (e Endpoint) checkRedirect(key string, red *redactor) func(*http.Request, [
 	credentialed := len(e.Headers) > 0 || first.User != nil
 	return func(req *http.Request, via []*http.Request) error {
 		prev := via[len(via)-1].URL
-		to := *req.URL
-		to.User, to.RawQuery, to.ForceQuery, to.Fragment, to.RawFragment = nil, "", false, "", ""
-		target := red.cut(to.String(), limits.Echo)
+		target := redirectTarget(req.URL, red)
 		switch {
 		case len(via) > maxRedirects:
 			return &redirectError{fmt.Sprintf("%s redirected more than %d times (last to %s); point %s at the final address",
@@ -195,6 +200,14 @@ func (e Endpoint) checkRedirect(key string, red *redactor) func(*http.Request, [
 		}
 		return nil
 	}
+}
+
+// redirectTarget is where a redirect goes, for a reason: without
+// credentials, query or fragment, redacted and cut.
+func redirectTarget(u *url.URL, red *redactor) string {
+	to := *u
+	to.User, to.RawQuery, to.ForceQuery, to.Fragment, to.RawFragment = nil, "", false, "", ""
+	return red.cut(to.String(), limits.Echo)
 }
 
 // origin is a URL's scheme, host and port, the port spelled out, for

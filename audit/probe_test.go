@@ -113,7 +113,7 @@ func TestProbeRedirects(t *testing.T) {
 				{"relative on the same host", func(*httptest.Server) string { return "/final" }, true, Pass, `status "ok"`, 2},
 				{"absolute on the same host", func(a *httptest.Server) string { return a.URL + "/final" }, true, Pass, `status "ok"`, 2},
 				{"loop", func(*httptest.Server) string { return "/health" }, true, Fail, "redirected more than 5 times", 6},
-				{"another host without headers", func(*httptest.Server) string { return other.URL + "/final" }, false, Pass, `status "ok"`, 1},
+				{"another host without headers", func(*httptest.Server) string { return other.URL + "/final" }, false, Pass, "answered 200 OK from " + other.URL + `/final, status "ok"`, 1},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
