@@ -28,7 +28,7 @@ func (c HealthCheck) Run(ctx context.Context) (Result, error) {
 		return skipped(fmt.Sprintf("%s has no health_url in %s", c.Env, c.Source)), nil
 	}
 	ev := Evidence{URL: c.Target(), Threshold: `2xx with status "ok"`}
-	a, err := c.get(ctx, "application/json, text/plain;q=0.9, */*;q=0.5", 1<<20)
+	a, err := c.get(ctx, "health_url", "application/json, text/plain;q=0.9, */*;q=0.5", MaxHealthBytes)
 	if err != nil {
 		return Result{Evidence: ev}, err
 	}
@@ -36,10 +36,13 @@ func (c HealthCheck) Run(ctx context.Context) (Result, error) {
 	if !a.ok() {
 		return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s", ev.URL, a.Status), Evidence: ev}, nil
 	}
-	status, err := ParseHealthBody(a.Body)
+	red := redactorFor(ctx, c.Secrets()...)
+	status, err := parseHealthBody(a.Body, red)
 	if err != nil {
 		return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s with %v", ev.URL, a.Status, err), Evidence: ev}, nil
 	}
+	// The status is the service's text, any length: redacted, then cut.
+	status = red.cut(status, snippetRunes)
 	ev.Observed = fmt.Sprintf("%s, status %q", a.Status, status)
 	switch strings.ToLower(status) {
 	case "ok", "pass", "up", "healthy":
@@ -53,7 +56,11 @@ func (c HealthCheck) Run(ctx context.Context) (Result, error) {
 // ParseHealthBody reads the status of a health answer: the "status" member
 // of a JSON object, or a plain-text body of one word. It fails on an empty
 // body, a JSON object without a string status, or any other text.
-func ParseHealthBody(body []byte) (string, error) {
+func ParseHealthBody(body []byte) (string, error) { return parseHealthBody(body, nil) }
+
+// parseHealthBody is ParseHealthBody quoting the body in errors redacted by
+// red (nil for none) before it is cut.
+func parseHealthBody(body []byte, red *redactor) (string, error) {
 	b := bytes.TrimSpace(body)
 	if len(b) == 0 {
 		return "", errors.New(`an empty body; expected {"status":"ok"} or ok`)
@@ -63,16 +70,16 @@ func ParseHealthBody(body []byte) (string, error) {
 			Status *string `json:"status"`
 		}
 		if err := json.Unmarshal(b, &v); err != nil {
-			return "", fmt.Errorf("a body that is not valid JSON: %q", snippet(b))
+			return "", fmt.Errorf("a body that is not valid JSON: %q", red.snippet(b))
 		}
 		if v.Status == nil || strings.TrimSpace(*v.Status) == "" {
-			return "", fmt.Errorf(`JSON without a "status": %q`, snippet(b))
+			return "", fmt.Errorf(`JSON without a "status": %q`, red.snippet(b))
 		}
 		return strings.TrimSpace(*v.Status), nil
 	}
 	word := string(b)
 	if len(word) > 32 || strings.IndexFunc(word, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' && r != '_' }) >= 0 {
-		return "", fmt.Errorf(`a body that is neither {"status":"ok"} nor ok: %q`, snippet(b))
+		return "", fmt.Errorf(`a body that is neither {"status":"ok"} nor ok: %q`, red.snippet(b))
 	}
 	return word, nil
 }

@@ -38,9 +38,6 @@ type MetricsCheck struct {
 
 func (MetricsCheck) String() string { return "metrics" }
 
-// MaxMetricsBytes bounds the scraped body.
-const MaxMetricsBytes = 32 << 20
-
 const metricsAccept = "text/plain;version=0.0.4;q=1.0, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1"
 
 // Run scrapes and evaluates.
@@ -49,7 +46,7 @@ func (c MetricsCheck) Run(ctx context.Context) (Result, error) {
 		return skipped(fmt.Sprintf("%s has no metrics_url in %s", c.Env, c.Source)), nil
 	}
 	ev := Evidence{URL: c.Target()}
-	a, err := c.get(ctx, metricsAccept, MaxMetricsBytes)
+	a, err := c.get(ctx, "metrics_url", metricsAccept, MaxMetricsBytes)
 	if err != nil {
 		return Result{Evidence: ev}, err
 	}

@@ -2,15 +2,17 @@ package audit
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/limits"
 )
 
 // Endpoint is an HTTP service a check probes: a URL and the headers the
@@ -29,7 +31,10 @@ type Endpoint struct {
 // Target is the URL without credentials, for evidence.
 func (e Endpoint) Target() string { return displayURL(e.URL) }
 
-// Secrets are the expanded header values and the variables in them.
+// Secrets are the expanded header values, the variables in them, the
+// credential after an authorization scheme ("Bearer xyz": xyz), a Basic
+// credential decoded ("user:password") and its password, and the password
+// in the URL.
 func (e Endpoint) Secrets() []string {
 	var out []string
 	for _, t := range e.Headers {
@@ -38,10 +43,25 @@ func (e Endpoint) Secrets() []string {
 		}
 		if s, err := t.Expand(e.getenv); err == nil && len(t.Vars()) > 0 {
 			out = append(out, s)
-			// "Bearer xyz": the part after the scheme is the secret too.
-			if _, cred, ok := strings.Cut(s, " "); ok {
-				out = append(out, cred)
+			scheme, cred, ok := strings.Cut(strings.TrimSpace(s), " ")
+			if !ok {
+				continue
 			}
+			out = append(out, cred)
+			if !strings.EqualFold(scheme, "Basic") {
+				continue
+			}
+			if dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
+				out = append(out, string(dec))
+				if _, pw, ok := strings.Cut(string(dec), ":"); ok {
+					out = append(out, pw)
+				}
+			}
+		}
+	}
+	if u, err := url.Parse(e.URL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw, u.User.String())
 		}
 	}
 	return out
@@ -64,10 +84,29 @@ type answer struct {
 
 func (a answer) ok() bool { return a.Code >= 200 && a.Code <= 299 }
 
-// get sends GET to the endpoint and reads up to limit bytes of the body.
-// Errors: a plain error for bad configuration (URL, missing variable), a
-// *TransportError for no answer, the context's error when it ended.
-func (e Endpoint) get(ctx context.Context, accept string, limit int64) (answer, error) {
+// Body limits of the probes. A health answer is a few bytes; a metrics
+// scrape can be large, so it gets releasebot's limit for any response body.
+const (
+	MaxHealthBytes  int64 = 1 << 20
+	MaxMetricsBytes       = limits.ResponseBody
+)
+
+// maxRedirects bounds the redirects a probe follows.
+const maxRedirects = 5
+
+// get sends GET to the endpoint and reads its body, up to limit bytes. key
+// is the setting that holds the URL ("health_url"), for errors.
+//
+// Redirects: at most maxRedirects, never from https to http, and, when the
+// endpoint has configured headers or URL credentials, never to another
+// origin (scheme, host or port): following would send the headers to that
+// host or pass the check on its answer instead.
+//
+// Errors: a plain error for bad configuration (URL, missing variable) or a
+// refused redirect, a *limits.TooLargeError for a body over limit (read no
+// further), a *TransportError for no answer, the context's error when it
+// ended.
+func (e Endpoint) get(ctx context.Context, key, accept string, limit int64) (answer, error) {
 	u, err := url.Parse(e.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return answer{}, fmt.Errorf("%q is not an http(s) URL", e.Target())
@@ -93,29 +132,92 @@ func (e Endpoint) get(ctx context.Context, accept string, limit int64) (answer, 
 		}
 		req.Header.Set(name, v)
 	}
-	client := e.Client
-	if client == nil {
-		client = &http.Client{}
+	client := http.Client{}
+	if e.Client != nil {
+		client = *e.Client // a copy: the redirect policy is this endpoint's
 	}
+	red := redactorFor(ctx, e.Secrets()...)
+	client.CheckRedirect = e.checkRedirect(key, red)
 	resp, err := client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
+		var re *redirectError
+		switch {
+		case errors.As(err, &re):
+			return answer{}, re
+		case ctx.Err() != nil:
 			return answer{}, ctx.Err()
 		}
 		return answer{}, &TransportError{URL: e.Target(), Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	what := "the answer of " + e.Target()
+	if resp.ContentLength > limit {
+		return answer{}, &limits.TooLargeError{What: what, Size: resp.ContentLength, Limit: limit}
+	}
+	body, err := limits.ReadAll(resp.Body, limit, what)
 	if err != nil {
-		if ctx.Err() != nil {
+		var tl *limits.TooLargeError
+		switch {
+		case errors.As(err, &tl):
+			return answer{}, err
+		case ctx.Err() != nil:
 			return answer{}, ctx.Err()
 		}
 		return answer{}, &TransportError{URL: e.Target(), Err: fmt.Errorf("reading the answer: %w", err)}
 	}
-	if int64(len(body)) > limit {
-		return answer{}, fmt.Errorf("%s answered with more than %d bytes", e.Target(), limit)
+	status := statusText(resp.StatusCode)
+	if resp.Request != nil && origin(resp.Request.URL) != origin(u) {
+		// A redirect to another host, followed as nothing configured goes
+		// with it: the reason says whose answer it is.
+		status += " from " + redirectTarget(resp.Request.URL, red)
 	}
-	return answer{Code: resp.StatusCode, Status: statusText(resp.StatusCode), Header: resp.Header, Body: body}, nil
+	return answer{Code: resp.StatusCode, Status: status, Header: resp.Header, Body: body}, nil
+}
+
+// redirectError is a redirect the probe refused to follow.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
+
+// checkRedirect is get's redirect policy (see get). Its errors name the
+// redirect's target without credentials or query, redacted and cut.
+func (e Endpoint) checkRedirect(key string, red *redactor) func(*http.Request, []*http.Request) error {
+	first, _ := url.Parse(e.URL)
+	credentialed := len(e.Headers) > 0 || first.User != nil
+	return func(req *http.Request, via []*http.Request) error {
+		prev := via[len(via)-1].URL
+		target := redirectTarget(req.URL, red)
+		switch {
+		case len(via) > maxRedirects:
+			return &redirectError{fmt.Sprintf("%s redirected more than %d times (last to %s); point %s at the final address",
+				e.Target(), maxRedirects, target, key)}
+		case (first.Scheme == "https" || prev.Scheme == "https") && req.URL.Scheme != "https":
+			return &redirectError{fmt.Sprintf("%s redirected to %s, from https to http; releasebot does not follow a redirect that drops TLS; point %s at the final https address",
+				e.Target(), target, key)}
+		case credentialed && origin(req.URL) != origin(first):
+			return &redirectError{fmt.Sprintf("%s redirected to %s; releasebot does not follow redirects to another host with configured headers; point %s at the final address",
+				e.Target(), target, key)}
+		}
+		return nil
+	}
+}
+
+// redirectTarget is where a redirect goes, for a reason: without
+// credentials, query or fragment, redacted and cut.
+func redirectTarget(u *url.URL, red *redactor) string {
+	to := *u
+	to.User, to.RawQuery, to.ForceQuery, to.Fragment, to.RawFragment = nil, "", false, "", ""
+	return red.cut(to.String(), limits.Echo)
+}
+
+// origin is a URL's scheme, host and port, the port spelled out, for
+// telling hosts apart as browsers do.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")), port)
 }
 
 func statusText(code int) string {
@@ -143,13 +245,4 @@ func displayURL(rawURL string) string {
 	}
 	u.User = nil
 	return u.String()
-}
-
-// snippet is the start of a body, on one line, for a reason.
-func snippet(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if r := []rune(s); len(r) > 80 {
-		s = string(r[:80]) + "…"
-	}
-	return s
 }

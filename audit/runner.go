@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -57,6 +56,8 @@ func (r Runner) Run(ctx context.Context, checks ...Check) Report {
 			red.add(s.Secrets()...)
 		}
 	}
+	// Checks redact with it too, before they cut a body into a reason.
+	ctx = withRedactor(ctx, red)
 	var wg sync.WaitGroup
 	for i, c := range checks {
 		wg.Go(func() {
@@ -136,42 +137,4 @@ func attempt(ctx context.Context, c Check) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-}
-
-// redactor replaces secret values with [redacted].
-type redactor struct {
-	secrets []string
-}
-
-const redacted = "[redacted]"
-
-func newRedactor(secrets []string) *redactor {
-	r := &redactor{}
-	r.add(secrets...)
-	return r
-}
-
-func (r *redactor) add(secrets ...string) {
-	for _, s := range secrets {
-		if s = strings.TrimSpace(s); s != "" && !slices.Contains(r.secrets, s) {
-			r.secrets = append(r.secrets, s)
-		}
-	}
-	// Longest first, so a secret containing another is removed whole.
-	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
-}
-
-func (r *redactor) redact(s string) string {
-	for _, sec := range r.secrets {
-		s = strings.ReplaceAll(s, sec, redacted)
-	}
-	return s
-}
-
-func (r *redactor) result(res Result) Result {
-	res.Reason = r.redact(res.Reason)
-	res.Evidence.URL = r.redact(res.Evidence.URL)
-	res.Evidence.Observed = r.redact(res.Evidence.Observed)
-	res.Evidence.Threshold = r.redact(res.Evidence.Threshold)
-	return res
 }

@@ -94,6 +94,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if tr == nil {
 		tr = http.DefaultTransport
 	}
+	tr = &limitTransport{next: tr}
 	meter := &Meter{}
 	var rt http.RoundTripper = &retryTransport{
 		next:      &countingTransport{next: tr, meter: meter},
@@ -126,6 +127,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	default:
 		return nil, errors.New("no GitHub credentials: set GITHUB_TOKEN, or the App's id, installation id and private key")
 	}
+	rt = &redirectGuard{next: rt}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -171,12 +173,13 @@ func FindInstallation(ctx context.Context, opts ClientOptions, repo string) (int
 	if tr == nil {
 		tr = http.DefaultTransport
 	}
+	tr = &limitTransport{next: tr}
 	atr, err := ghinstallation.NewAppsTransport(&retryTransport{next: tr, attempts: opts.RetryAttempts, baseDelay: opts.RetryBaseDelay, maxWait: opts.MaxRateLimitWait}, cred.AppID, key)
 	if err != nil {
 		return 0, fmt.Errorf("could not load the GitHub App's private key: %w", err)
 	}
 	atr.BaseURL = strings.TrimSuffix(base.String(), "/")
-	c := gh.NewClient(&http.Client{Transport: atr, Timeout: 30 * time.Second})
+	c := gh.NewClient(&http.Client{Transport: &redirectGuard{next: atr}, Timeout: 30 * time.Second})
 	c.BaseURL = base
 	inst, _, err := c.Apps.FindRepositoryInstallation(ctx, owner, name)
 	if err != nil {

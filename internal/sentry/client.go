@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/releasebot/releasebot/internal/limits"
 )
 
 // DefaultURL is Sentry's SaaS address; self-hosted Sentry has its own.
@@ -230,10 +232,16 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, body []b
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.httpClient().Do(req)
+	hc := *c.httpClient() // a copy: the redirect rule is this client's
+	hc.CheckRedirect = sameHost
+	resp, err := hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+		}
+		var re *redirectError
+		if errors.As(err, &re) {
+			return nil, re // an answer, refused: not worth a retry
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -242,8 +250,16 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, body []b
 		return nil, &TransportError{Method: method, Path: path, Err: err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	what := fmt.Sprintf("sentry's answer to %s %s", method, path)
+	if resp.ContentLength > limits.ResponseBody {
+		return resp.Header, &limits.TooLargeError{What: what, Size: resp.ContentLength, Limit: limits.ResponseBody}
+	}
+	data, err := limits.ReadAll(resp.Body, limits.ResponseBody, what)
 	if err != nil {
+		var tl *limits.TooLargeError
+		if errors.As(err, &tl) {
+			return resp.Header, err
+		}
 		if ctx.Err() != nil {
 			return resp.Header, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
 		}
@@ -255,7 +271,7 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, body []b
 			Path:       path,
 			StatusCode: resp.StatusCode,
 			Status:     statusText(resp),
-			Detail:     detail(data),
+			Detail:     detail(c.redact(data)),
 			RetryAfter: retryAfter(resp.Header, time.Now()),
 		}
 	}
@@ -266,6 +282,38 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, body []b
 	}
 	return resp.Header, nil
 }
+
+// redact removes the token from a body before detail quotes and cuts it:
+// a proxy or a misconfigured server may echo the request's headers.
+func (c *Client) redact(body []byte) []byte {
+	if c.token == "" {
+		return body
+	}
+	escaped, _ := json.Marshal(c.token)
+	for _, form := range [][]byte{[]byte(c.token), bytes.Trim(escaped, `"`)} {
+		body = bytes.ReplaceAll(body, form, []byte("[redacted]"))
+	}
+	return body
+}
+
+// sameHost refuses a redirect to another scheme, host or port: the token is
+// for Sentry alone (http.Client keeps Authorization across ports).
+func sameHost(req *http.Request, via []*http.Request) error {
+	from := via[0].URL
+	if !strings.EqualFold(req.URL.Scheme, from.Scheme) || !strings.EqualFold(req.URL.Host, from.Host) {
+		return &redirectError{fmt.Sprintf("sentry redirected %s %s to another host (%s); releasebot does not send its token there; set SENTRY_URL to the final address",
+			via[0].Method, from.EscapedPath(), req.URL.Host)}
+	}
+	if len(via) >= 10 {
+		return errors.New("sentry redirected more than 10 times")
+	}
+	return nil
+}
+
+// redirectError is a redirect the client refused to follow.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
 
 func statusText(resp *http.Response) string {
 	if t := http.StatusText(resp.StatusCode); t != "" {
