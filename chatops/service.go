@@ -40,7 +40,7 @@ type Service struct {
 
 // Request is one command to run.
 type Request struct {
-	Text  string // "/canary 50", already joined for Slack
+	Text  string // "/canary 50": one line, a Slack text or a comment's first line
 	Actor Actor
 	// ID is stable across retries and channels (Slack trigger_id,
 	// "github-comment:<id>"). Empty means a fresh random id.
