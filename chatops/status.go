@@ -49,7 +49,7 @@ func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
 	if cmd.Name == ReleaseStatus {
 		return Reply{Outcome: Done, Env: t.Env, Text: releaseStatus(f, history)}, nil
 	}
-	return Reply{Outcome: Done, Env: t.Env, Text: ABStatusText(f.Env(t.Env), cmd.User, history)}, nil
+	return Reply{Outcome: Done, Env: t.Env, Text: abStatus(f.Env(t.Env), cmd.User, history)}, nil
 }
 
 // envChange is the key of lastChanges for the environment as a whole.
@@ -93,6 +93,12 @@ func lastChanges(env string, history []CommitInfo) map[string]*lastChange {
 // its canary marking, override and last change; with a user, their bucket and
 // what each flag evaluates to for them.
 func ABStatusText(e *flags.Environment, user string, history []CommitInfo) string {
+	return plain(abStatus(e, user, history))
+}
+
+// abStatus is ABStatusText with the echoed input (the user id, the names of
+// who changed what) marked for Reply.Render.
+func abStatus(e *flags.Environment, user string, history []CommitInfo) string {
 	var b strings.Builder
 	last := lastChanges(e.Name, history)
 	fmt.Fprintf(&b, "%s: canary %d%%, cohort %q", e.Name, e.CanaryPercent, e.CohortSeed())
@@ -106,7 +112,7 @@ func ABStatusText(e *flags.Environment, user string, history []CommitInfo) strin
 		if bucket < e.CanaryPercent {
 			in = "in"
 		}
-		fmt.Fprintf(&b, "user %s: bucket %d, %s the %d%% cohort\n", user, bucket, in, e.CanaryPercent)
+		fmt.Fprintf(&b, "user %s: bucket %d, %s the %d%% cohort\n", echo(user), bucket, in, e.CanaryPercent)
 	}
 	if len(e.Flags) == 0 {
 		b.WriteString("no flags\n")
@@ -116,7 +122,7 @@ func ABStatusText(e *flags.Environment, user string, history []CommitInfo) strin
 	for _, fl := range e.Flags {
 		cols := []string{fl.Name, strings.ToUpper(stateWord(e, fl)), marking(e, fl), "override " + flags.OverrideWord(fl.Override)}
 		if user != "" {
-			cols = append(cols, fmt.Sprintf("user %s: %s", user, strings.ToUpper(onOff(e.Value(fl, user)))))
+			cols = append(cols, fmt.Sprintf("user %s: %s", echo(user), strings.ToUpper(onOff(e.Value(fl, user)))))
 		}
 		if history != nil {
 			cols = append(cols, last[fl.Name].String())
