@@ -259,3 +259,21 @@ func TestActorNameCannotForgeATrailer(t *testing.T) {
 		}
 	}
 }
+
+// TestGateReasonIsOneShortLine: what a health endpoint or Sentry answered is
+// quoted one line, cut, and with Slack's <, > and & escaped.
+func TestGateReasonIsOneShortLine(t *testing.T) {
+	for _, reason := range []string{
+		"https://stage/health answered 503: <!channel>\nsecond line",
+		strings.Repeat("x", 100_000),
+	} {
+		svc := &Service{Store: newMemStore(flagsPath, runbookFlags), Config: testConfig(t), Gate: &fakeGate{err: &GateError{Check: "health", Reason: reason}}}
+		r := run(t, svc, "/canary 10", "")
+		if r.Outcome != Refused || strings.Contains(r.Text, "\n") || utf8.RuneCountInString(r.Text) > 400 {
+			t.Errorf("%v %.300q", r.Outcome, r.Text)
+		}
+		if got := r.Render(Slack); strings.Contains(got, "<!channel>") {
+			t.Errorf("slack render %q", got)
+		}
+	}
+}
