@@ -117,8 +117,11 @@ type Command struct {
 // Error is set, unless Ignore: the text holds no command at all.
 type ParseResult struct {
 	Command *Command
-	Error   string // one line: what was wrong and the expected form
-	Ignore  bool
+	// Error is one line of plain text: what was wrong and the expected
+	// form. It quotes input; a reply shows it through Service.Run's
+	// Reply.Render, which makes that input inert for the medium.
+	Error  string
+	Ignore bool
 
 	marked string // Error with the echoed input marked, for Reply.Render
 }

@@ -231,13 +231,24 @@ func (s *Service) lock(ctx context.Context) (func(), error) {
 	return unlock, nil
 }
 
+// tipRead is what one attempt reads: the flag branch's tip and flag file
+// (or why it could not be used), and the commit of the request id if any.
+type tipRead struct {
+	snap    Snapshot
+	file    *flags.File
+	loadErr error // the flag file's problem; reported unless the request is found
+	req     CommitInfo
+	found   bool
+}
+
 // read looks for the request id and reads the flag file, under the store's
 // lock: a local clone's work tree is mid-update between another command's
 // commit and its checkout, and would look edited by hand.
-func (s *Service) read(ctx context.Context, id string) (snap Snapshot, f *flags.File, loadErr error, c CommitInfo, found bool, err error) {
+func (s *Service) read(ctx context.Context, id string) (tipRead, error) {
+	var rd tipRead
 	unlock, err := s.lock(ctx)
 	if err != nil {
-		return snap, nil, nil, c, false, err
+		return rd, err
 	}
 	defer unlock()
 	// The request-id lookup and the read are independent: on GitHub, doing
@@ -245,14 +256,15 @@ func (s *Service) read(ctx context.Context, id string) (snap Snapshot, f *flags.
 	loaded := make(chan struct{})
 	go func() {
 		defer close(loaded)
-		snap, f, loadErr = s.load(ctx)
+		rd.snap, rd.file, rd.loadErr = s.load(ctx)
 	}()
-	c, found, err = s.Store.FindRequest(ctx, id)
+	c, found, err := s.Store.FindRequest(ctx, id)
 	<-loaded
 	if err != nil {
-		return snap, f, loadErr, c, false, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not look for request %s in the history: %v", echo(id), err)}
+		return rd, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not look for request %s in the history: %v", echo(id), err)}
 	}
-	return snap, f, loadErr, c, found, nil
+	rd.req, rd.found = c, found
+	return rd, nil
 }
 
 // commit makes the commit under the store's lock (a local clone updates its
@@ -269,16 +281,17 @@ func (s *Service) commit(ctx context.Context, base string, files map[string][]by
 // attempt is one read-apply-commit round. retry is true when the branch moved
 // under it. The gate runs between the read and the commit, outside any lock.
 func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id string, gated *gateMemo) (Reply, bool, error) {
-	snap, f, loadErr, c, found, err := s.read(ctx, id)
+	rd, err := s.read(ctx, id)
 	if err != nil {
 		return Reply{}, false, err
 	}
-	if found {
-		return s.replayed(c, cmd, f, id)
+	if rd.found {
+		return s.replayed(rd.req, cmd, rd.file, id)
 	}
-	if loadErr != nil {
-		return Reply{}, false, loadErr
+	if rd.loadErr != nil {
+		return Reply{}, false, rd.loadErr
 	}
+	f := rd.file
 	t, err := Resolve(f, cmd, s.Config.DefaultEnvironment)
 	if err != nil {
 		return Reply{}, false, err
@@ -303,7 +316,7 @@ func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id str
 		return Reply{}, false, err
 	}
 	msg := CommitMessage(cmd, t, changes, req.Actor, id, cmd.Force && to > from)
-	sha, err := s.commit(ctx, snap.Rev, files, msg)
+	sha, err := s.commit(ctx, rd.snap.Rev, files, msg)
 	if errors.Is(err, ErrConflict) {
 		return Reply{}, true, nil
 	}
