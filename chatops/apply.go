@@ -33,7 +33,7 @@ type Error struct {
 	Err     error // the cause, for logs; never shown to the user
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string { return plain(e.Msg) }
 func (e *Error) Unwrap() error { return e.Err }
 
 func errorf(o Outcome, format string, args ...any) *Error {
@@ -69,7 +69,7 @@ func Resolve(f *flags.File, cmd *Command, defaultEnv string) (Target, error) {
 		}
 	}
 	if env == nil {
-		return Target{}, errorf(BadInput, "unknown environment %q%s; the flag file has %s", envName,
+		return Target{}, errorf(BadInput, "unknown environment %s%s; the flag file has %s", echoQ(envName),
 			didYouMean(envName, f.EnvNames()), strings.Join(f.EnvNames(), ", "))
 	}
 	t := Target{Env: env.Name}
@@ -78,9 +78,9 @@ func Resolve(f *flags.File, cmd *Command, defaultEnv string) (Target, error) {
 	}
 	if t.Flag = findFlag(env, flagName); t.Flag == "" {
 		if len(env.Flags) == 0 {
-			return Target{}, errorf(BadInput, "unknown flag %s: %s has no flags", flagName, env.Name)
+			return Target{}, errorf(BadInput, "unknown flag %s: %s has no flags", echo(flagName), env.Name)
 		}
-		return Target{}, errorf(BadInput, "unknown flag %s in %s%s", flagName, env.Name, didYouMean(flagName, env.FlagNames()))
+		return Target{}, errorf(BadInput, "unknown flag %s in %s%s", echo(flagName), env.Name, didYouMean(flagName, env.FlagNames()))
 	}
 	return t, nil
 }

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 	"github.com/releasebot/releasebot/internal/yamlstrict"
 )
 
@@ -114,15 +117,40 @@ type Command struct {
 // Error is set, unless Ignore: the text holds no command at all.
 type ParseResult struct {
 	Command *Command
-	Error   string // one line: what was wrong and the expected form
-	Ignore  bool
+	// Error is one line of plain text: what was wrong and the expected
+	// form. It quotes input; a reply shows it through Service.Run's
+	// Reply.Render, which makes that input inert for the medium.
+	Error  string
+	Ignore bool
+
+	marked string // Error with the echoed input marked, for Reply.Render
 }
+
+// badInput is a ParseResult with an error whose echoed parts are marked.
+func badInput(msg string) ParseResult { return ParseResult{Error: plain(msg), marked: msg} }
+
+// lineBreaks are the characters that start a new line somewhere: in a
+// terminal, in Slack, in a commit message, in Unicode's view of text.
+const lineBreaks = "\n\r\v\f\u0085\u2028\u2029"
 
 // Parse reads one command, as Slack sends it joined ("/canary 50") or as one
 // line of a PR comment. It tolerates case, extra spaces, a detached "%" and
 // --force anywhere.
+//
+// A command is one line: text with a line break inside is refused rather than
+// joined ("/canary 0\nstage" must not act on stage), and so is text over
+// limits.CommandText characters. Input quoted in an error is one line and cut
+// to limits.Echo characters.
 func Parse(text string) ParseResult {
 	text = strings.TrimSpace(text)
+	if n := utf8.RuneCountInString(text); n > limits.CommandText {
+		return badInput(fmt.Sprintf("the command is %d characters, over the limit of %d; send one short command such as /canary 50 (it begins %s)",
+			n, limits.CommandText, echoQ(textsafe.Cut(text, 40))))
+	}
+	if i := strings.IndexAny(text, lineBreaks); i >= 0 {
+		return badInput(fmt.Sprintf("a command is one line; %s is followed by a line break, so nothing was run: send each command on its own, as one line",
+			echoQ(text[:i])))
+	}
 	fields := strings.Fields(text)
 	if len(fields) == 0 || !strings.HasPrefix(fields[0], "/") {
 		return ParseResult{Ignore: true}
@@ -136,9 +164,9 @@ func Parse(text string) ParseResult {
 		}
 		best, dist := yamlstrict.Closest(word, words)
 		if dist <= 2 {
-			return ParseResult{Error: fmt.Sprintf("unknown command %s; did you mean %s? usage: %s", fields[0], best, SpecOf(nameOf(best)).Usage)}
+			return badInput(fmt.Sprintf("unknown command %s; did you mean %s? usage: %s", echo(fields[0]), best, SpecOf(nameOf(best)).Usage))
 		}
-		return ParseResult{Error: fmt.Sprintf("unknown command %s; commands are %s (try /help)", fields[0], strings.Join(words, ", "))}
+		return badInput(fmt.Sprintf("unknown command %s; commands are %s (try /help)", echo(fields[0]), strings.Join(words, ", ")))
 	}
 	cmd := &Command{Name: spec.Name, Text: strings.Join(fields, " ")}
 	args := fields[1:]
@@ -160,7 +188,7 @@ func Parse(text string) ParseResult {
 			cmd.Name, cmd.Topic = Help, "release"
 			break
 		}
-		err = fmt.Errorf("unknown /release subcommand %q", strings.Join(args, " "))
+		err = fmt.Errorf("unknown /release subcommand %s", echoQ(strings.Join(args, " ")))
 	case Help:
 		if len(args) > 1 {
 			err = fmt.Errorf("/help takes at most one command name")
@@ -168,41 +196,42 @@ func Parse(text string) ParseResult {
 			topic := "/" + strings.TrimPrefix(strings.ToLower(args[0]), "/")
 			s, ok := lookup(topic)
 			if !ok {
-				err = fmt.Errorf("no command %s", topic)
+				err = fmt.Errorf("no command %s", echo(topic))
 			} else {
 				cmd.Topic = strings.TrimPrefix(s.Word, "/")
 			}
 		}
 	}
 	if err != nil {
-		return ParseResult{Error: fmt.Sprintf("%v; usage: %s", err, spec.Usage)}
+		return badInput(fmt.Sprintf("%v; usage: %s", err, spec.Usage))
 	}
 	return ParseResult{Command: cmd}
 }
 
-// ParseComment finds the command in a PR comment: the first line that starts
-// with a command word. Lines inside code fences or block quotes are not
-// commands. A comment without one is ignored, and so is a line such as
-// "/metrics looks fine" whose first word is not close to a command.
+// ParseComment finds the command in a PR comment: its first line that is not
+// blank. One command is one line, so the lines after it are the comment's
+// prose and never a second command (or a continuation of the first). A comment
+// whose first line is not a command is ignored, and so is one such as
+// "/metrics looks fine" whose first word is not close to a command; a fence
+// or a quote on the first line is not a command either.
 func ParseComment(body string) ParseResult {
-	inFence := false
-	for _, line := range strings.Split(body, "\n") {
-		t := strings.TrimSpace(line)
-		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
-			inFence = !inFence
-			continue
+	var first string
+	isBreak := func(r rune) bool { return strings.ContainsRune(lineBreaks, r) }
+	for _, line := range strings.FieldsFunc(body, isBreak) {
+		if first = strings.TrimSpace(line); first != "" {
+			break
 		}
-		if inFence || !strings.HasPrefix(t, "/") {
-			continue
-		}
-		word := strings.ToLower(strings.Fields(t)[0])
-		if _, ok := lookup(word); ok {
-			return Parse(t)
-		}
-		for _, s := range Specs {
-			if yamlstrict.Levenshtein(word, s.Word) <= 2 {
-				return Parse(t)
-			}
+	}
+	if !strings.HasPrefix(first, "/") {
+		return ParseResult{Ignore: true}
+	}
+	word := strings.ToLower(strings.Fields(first)[0])
+	if _, ok := lookup(word); ok {
+		return Parse(first)
+	}
+	for _, s := range Specs {
+		if yamlstrict.Levenshtein(word, s.Word) <= 2 {
+			return Parse(first)
 		}
 	}
 	return ParseResult{Ignore: true}
@@ -254,14 +283,14 @@ func parseCanary(cmd *Command, args []string) error {
 	}
 	p, err := strconv.Atoi(num)
 	if err != nil {
-		return fmt.Errorf("%q is not a percentage", num)
+		return fmt.Errorf("%s is not a percentage", echoQ(num))
 	}
 	if p < 0 || p > 100 {
 		return fmt.Errorf("canary percentage must be 0 to 100, got %d", p)
 	}
 	cmd.Percent = p
 	if len(args) > 1 {
-		return fmt.Errorf("unexpected %q", strings.Join(args[1:], " "))
+		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[1:], " ")))
 	}
 	if len(args) == 1 {
 		cmd.Env = args[0]
@@ -280,7 +309,7 @@ func parseRollback(cmd *Command, args []string) error {
 	case 2:
 		cmd.Flag, cmd.Env = args[0], args[1]
 	default:
-		return fmt.Errorf("unexpected %q", strings.Join(args[2:], " "))
+		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[2:], " ")))
 	}
 	return checkPlaceholder(cmd.Flag)
 }
@@ -296,7 +325,7 @@ func parseToggle(cmd *Command, args []string) error {
 		return fmt.Errorf("missing the flag or its value")
 	}
 	if len(args) > 3 {
-		return fmt.Errorf("unexpected %q", strings.Join(args[3:], " "))
+		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[3:], " ")))
 	}
 	cmd.Flag = args[0]
 	if err := checkPlaceholder(cmd.Flag); err != nil {
@@ -310,7 +339,7 @@ func parseToggle(cmd *Command, args []string) error {
 	case "default", "clear", "reset":
 		cmd.Value = ValueDefault
 	default:
-		return fmt.Errorf("%q is not on, off or default", args[1])
+		return fmt.Errorf("%s is not on, off or default", echoQ(args[1]))
 	}
 	if len(args) == 3 {
 		cmd.Env = args[2]
@@ -328,7 +357,7 @@ func parseABStatus(cmd *Command, args []string) error {
 			continue
 		}
 		if cmd.Env != "" {
-			return fmt.Errorf("unexpected %q", args[0])
+			return fmt.Errorf("unexpected %s", echoQ(args[0]))
 		}
 		cmd.Env, args = args[0], args[1:]
 	}
@@ -338,7 +367,7 @@ func parseABStatus(cmd *Command, args []string) error {
 // checkPlaceholder catches a runbook example copied as is.
 func checkPlaceholder(flag string) error {
 	if strings.HasPrefix(flag, "<") && strings.HasSuffix(flag, ">") {
-		return fmt.Errorf("%s is a placeholder: name the flag, e.g. FF_NEW_ONBOARDING", flag)
+		return fmt.Errorf("%s is a placeholder: name the flag, e.g. FF_NEW_ONBOARDING", echo(flag))
 	}
 	return nil
 }

@@ -89,7 +89,12 @@ func TestParseComment(t *testing.T) {
 		err        bool
 	}{
 		{"command on its own", "/canary 50", Canary, false},
-		{"after prose", "Looks good to me.\n\n/canary 50\nthanks", Canary, false},
+		// One command is one line, the comment's first: a command further
+		// down is prose (it could be a quote of what someone else ran).
+		{"after prose", "Looks good to me.\n\n/canary 50\nthanks", 0, false},
+		{"leading blank lines", "\r\n  \n/canary 50\r\nthanks", Canary, false},
+		{"prose after the command", "/canary 50\nstage", Canary, false},
+		{"unicode line separator", "/canary 0\u2028stage", Canary, false},
 		{"first command wins", "/ab_status\n/rollback", ABStatus, false},
 		{"path is not a command", "/metrics looks fine, /health too", 0, false},
 		{"inside a code fence", "```\n/rollback\n```\n", 0, false},

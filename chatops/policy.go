@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Policy is what a raise of the canary must respect.
@@ -42,9 +45,9 @@ func (p Policy) CheckRaise(ctx context.Context, env string, from, to int, force 
 	if err := p.Gate.Check(ctx, GateRequest{Environment: env, From: from, To: to}); err != nil {
 		var ge *GateError
 		if errors.As(err, &ge) {
-			return &Error{Outcome: Refused, Err: err, Msg: fmt.Sprintf("gate %s failed: %s; fix it and retry, or %s", ge.Check, ge.Reason, forced)}
+			return &Error{Outcome: Refused, Err: err, Msg: fmt.Sprintf("gate %s failed: %s; fix it and retry, or %s", ge.Check, remoteText(ge.Reason), forced)}
 		}
-		return &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not run the gates: %v; retry, or %s", err, forced)}
+		return &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not run the gates: %s; retry, or %s", remoteText(err.Error()), forced)}
 	}
 	return nil
 }
@@ -55,4 +58,12 @@ func stepList(steps []int) string {
 		s[i] = fmt.Sprintf("%d%%", v)
 	}
 	return strings.Join(s, ", ")
+}
+
+// remoteText is what a remote said (a health endpoint's answer, Sentry's
+// message) as a reply may quote it: one line, cut to limits.Echo. It is not
+// marked as echoed input, so URLs in it stay as written; Render still escapes
+// Slack's and Markdown's <, > and & in it.
+func remoteText(s string) string {
+	return textsafe.Cut(textsafe.OneLine(s), limits.Echo)
 }

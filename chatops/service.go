@@ -1,6 +1,7 @@
 package chatops
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,9 +9,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Trailer keys of a flag commit (DESIGN §6).
@@ -36,7 +40,7 @@ type Service struct {
 
 // Request is one command to run.
 type Request struct {
-	Text  string // "/canary 50", already joined for Slack
+	Text  string // "/canary 50": one line, a Slack text or a comment's first line
 	Actor Actor
 	// ID is stable across retries and channels (Slack trigger_id,
 	// "github-comment:<id>"). Empty means a fresh random id.
@@ -53,6 +57,16 @@ type Reply struct {
 	Commit   string // the commit made, or found for a replayed request
 	Replayed bool   // the request id was already committed
 	Err      error  // the cause of a Failed outcome, for logs
+
+	marked string // Text with the echoed input marked, for Render
+}
+
+// seal moves the echo marks out of Text, which is then plain text, into the
+// copy Render reads.
+func (r *Reply) seal() {
+	if p := plain(r.Text); p != r.Text {
+		r.marked, r.Text = r.Text, p
+	}
 }
 
 // NewRequestID returns a random request id for commands that come without one.
@@ -77,7 +91,12 @@ func (s *Service) Run(ctx context.Context, req Request) Reply {
 		return Reply{Outcome: BadInput, Text: "no command found; commands start with / (try /help)"}
 	}
 	if pr.Error != "" {
-		return Reply{Outcome: BadInput, Text: pr.Error}
+		r := Reply{Outcome: BadInput, Text: pr.marked}
+		if r.Text == "" {
+			r.Text = pr.Error
+		}
+		r.seal()
+		return r
 	}
 	return s.RunCommand(ctx, pr.Command, req)
 }
@@ -98,6 +117,7 @@ func (s *Service) RunCommand(ctx context.Context, cmd *Command, req Request) Rep
 		r = replyFor(err)
 	}
 	r.Command = cmd
+	r.seal()
 	return r
 }
 
@@ -142,21 +162,26 @@ func (s *Service) mutate(ctx context.Context, cmd *Command, req Request) (Reply,
 			if errors.As(err, &e) {
 				return Reply{}, err
 			}
-			return Reply{}, &Error{Outcome: Refused, Err: err, Msg: fmt.Sprintf("%s may not run %s: %v", req.Actor.Name, cmd.Name, err)}
+			return Reply{}, &Error{Outcome: Refused, Err: err, Msg: fmt.Sprintf("%s may not run %s: %s", echo(actorName(req.Actor.Name)), cmd.Name, echo(err.Error()))}
 		}
 	}
 	id := req.ID
 	if id == "" {
 		id = NewRequestID(req.Actor.Via + ":")
 	}
-	if strings.ContainsAny(id, "\r\n") {
-		return Reply{}, errorf(BadInput, "the request id must be one line")
+	// The id becomes a trailer: a line break, control character or edge space
+	// in it could end the trailer and forge another.
+	if id != textsafe.OneLine(id) {
+		return Reply{}, errorf(BadInput, "the request id %s must be one line without control characters; pass another id", echoQ(id))
+	}
+	if n := utf8.RuneCountInString(id); n > limits.Echo {
+		return Reply{}, errorf(BadInput, "the request id %s is %d characters, over the limit of %d; pass a shorter id", echoQ(id), n, limits.Echo)
 	}
 	attempts := s.MaxAttempts
 	if attempts <= 0 {
 		attempts = 8
 	}
-	gated := false // the gate passed for this raise already
+	var gated gateMemo // the raise whose gate passed already
 	for attempt := 0; attempt < attempts; attempt++ {
 		r, retry, err := s.attempt(ctx, cmd, req, id, &gated)
 		if err != nil || !retry {
@@ -166,38 +191,107 @@ func (s *Service) mutate(ctx context.Context, cmd *Command, req Request) (Reply,
 	return Reply{}, errorf(Failed, "the flag branch kept moving under %d attempts; nothing was committed, run the command again", attempts)
 }
 
-// attempt is one read-apply-commit round. retry is true when the branch moved
-// under it.
-func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id string, gated *bool) (Reply, bool, error) {
-	if l, ok := s.Store.(Locker); ok {
-		unlock, err := l.Lock(ctx)
-		if err != nil {
-			return Reply{}, false, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not lock the repository: %v", err)}
-		}
-		defer unlock()
+// gateMemo remembers the raise whose gate passed, so that an attempt that
+// lost a race re-applies without asking the gate again when it is the same
+// raise: the same environment, from and to, on an environment nobody else
+// changed meanwhile. A rollback or toggle in between makes it another raise,
+// gated anew (and the step rule applied anew).
+type gateMemo struct {
+	base     *flags.File
+	env      string
+	from, to int
+}
+
+func (g *gateMemo) covers(f *flags.File, env string, from, to int) bool {
+	if g.base == nil || g.env != env || g.from != from || g.to != to {
+		return false
 	}
+	for _, c := range flags.Diff(g.base, f) {
+		if c.Env == env {
+			return false
+		}
+	}
+	return true
+}
+
+// lock takes the store's lock if it has one. It is held only around reading
+// and around committing, never while a gate runs: a gate can take seconds (or
+// hang until its timeout), and /rollback must never wait for one. The
+// compare-and-swap of Commit is what keeps a raise gated on an old state from
+// landing on a new one.
+func (s *Service) lock(ctx context.Context) (func(), error) {
+	l, ok := s.Store.(Locker)
+	if !ok {
+		return func() {}, nil
+	}
+	unlock, err := l.Lock(ctx)
+	if err != nil {
+		return nil, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not lock the repository: %v", err)}
+	}
+	return unlock, nil
+}
+
+// tipRead is what one attempt reads: the flag branch's tip and flag file
+// (or why it could not be used), and the commit of the request id if any.
+type tipRead struct {
+	snap    Snapshot
+	file    *flags.File
+	loadErr error // the flag file's problem; reported unless the request is found
+	req     CommitInfo
+	found   bool
+}
+
+// read looks for the request id and reads the flag file, under the store's
+// lock: a local clone's work tree is mid-update between another command's
+// commit and its checkout, and would look edited by hand.
+func (s *Service) read(ctx context.Context, id string) (tipRead, error) {
+	var rd tipRead
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return rd, err
+	}
+	defer unlock()
 	// The request-id lookup and the read are independent: on GitHub, doing
 	// them together saves a round trip of the command's six.
-	var (
-		snap    Snapshot
-		f       *flags.File
-		loadErr error
-		loaded  = make(chan struct{})
-	)
+	loaded := make(chan struct{})
 	go func() {
 		defer close(loaded)
-		snap, f, loadErr = s.load(ctx)
+		rd.snap, rd.file, rd.loadErr = s.load(ctx)
 	}()
 	c, found, err := s.Store.FindRequest(ctx, id)
 	<-loaded
 	if err != nil {
-		return Reply{}, false, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not look for request %s in the history: %v", id, err)}
-	} else if found {
-		return replayed(c), false, nil
+		return rd, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not look for request %s in the history: %v", echo(id), err)}
 	}
-	if loadErr != nil {
-		return Reply{}, false, loadErr
+	rd.req, rd.found = c, found
+	return rd, nil
+}
+
+// commit makes the commit under the store's lock (a local clone updates its
+// work tree inside Commit).
+func (s *Service) commit(ctx context.Context, base string, files map[string][]byte, msg string) (string, error) {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return "", err
 	}
+	defer unlock()
+	return s.Store.Commit(ctx, base, files, msg)
+}
+
+// attempt is one read-apply-commit round. retry is true when the branch moved
+// under it. The gate runs between the read and the commit, outside any lock.
+func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id string, gated *gateMemo) (Reply, bool, error) {
+	rd, err := s.read(ctx, id)
+	if err != nil {
+		return Reply{}, false, err
+	}
+	if rd.found {
+		return s.replayed(rd.req, cmd, rd.file, id)
+	}
+	if rd.loadErr != nil {
+		return Reply{}, false, rd.loadErr
+	}
+	f := rd.file
 	t, err := Resolve(f, cmd, s.Config.DefaultEnvironment)
 	if err != nil {
 		return Reply{}, false, err
@@ -210,23 +304,27 @@ func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id str
 		return Reply{Outcome: NoChange, Env: t.Env, Text: noChangeText(cmd, f, t)}, false, nil
 	}
 	from, to := f.Env(t.Env).CanaryPercent, next.Env(t.Env).CanaryPercent
-	if cmd.Name == Canary && to > from && !*gated {
+	if cmd.Name == Canary && to > from && !gated.covers(f, t.Env, from, to) {
 		pol := Policy{Steps: s.Config.Canary.Steps, Gate: s.Gate}
 		if err := pol.CheckRaise(ctx, t.Env, from, to, cmd.Force); err != nil {
 			return Reply{}, false, err
 		}
-		*gated = true
+		*gated = gateMemo{base: f, env: t.Env, from: from, to: to}
 	}
 	files, err := s.files(next)
 	if err != nil {
 		return Reply{}, false, err
 	}
 	msg := CommitMessage(cmd, t, changes, req.Actor, id, cmd.Force && to > from)
-	sha, err := s.Store.Commit(ctx, snap.Rev, files, msg)
+	sha, err := s.commit(ctx, rd.snap.Rev, files, msg)
 	if errors.Is(err, ErrConflict) {
 		return Reply{}, true, nil
 	}
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return Reply{}, false, err
+		}
 		return Reply{}, false, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not commit the flag change: %v; nothing changed, run the command again", err)}
 	}
 	return Reply{Outcome: Done, Env: t.Env, Changes: changes, Commit: sha, Text: doneText(changes, sha)}, false, nil
@@ -260,11 +358,11 @@ func CommitMessage(cmd *Command, t Target, changes []flags.Change, who Actor, id
 	for _, c := range changes {
 		b.WriteString("- " + c.String() + "\n")
 	}
-	fmt.Fprintf(&b, "\nCommand: %s\n", cmd.Text)
+	fmt.Fprintf(&b, "\n%s %s\n", commandLine, textsafe.Cut(textsafe.OneLine(cmd.Text), limits.CommandText))
 	if forced {
 		b.WriteString("Forced: steps and gates skipped with --force\n")
 	}
-	fmt.Fprintf(&b, "\n%s: %s via %s\n%s: %s\n", TrailerRequestedBy, oneLine(who.Name), who.Via, TrailerRequest, id)
+	fmt.Fprintf(&b, "\n%s: %s via %s\n%s: %s\n", TrailerRequestedBy, actorName(who.Name), textsafe.OneLine(who.Via), TrailerRequest, id)
 	return b.String()
 }
 
@@ -279,8 +377,14 @@ func Subject(cmd *Command, t Target, changes []flags.Change) string {
 	return fmt.Sprintf("%s (%s): %d changes", cmd.Name, t.Env, len(changes))
 }
 
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+// commandLine starts the body line of a flag commit that records the command
+// as typed; a replayed request id is compared with it.
+const commandLine = "Command:"
+
+// actorName is who.Name as a commit trailer and a reply may hold it: one line,
+// so a name cannot add a trailer of its own, and cut to limits.Echo.
+func actorName(s string) string {
+	s = textsafe.Cut(textsafe.OneLine(s), limits.Echo)
 	if s == "" {
 		return "unknown"
 	}
@@ -321,14 +425,53 @@ func ChangesIn(msg string) []flags.Change {
 	return out
 }
 
-func replayed(c CommitInfo) Reply {
+// replayed answers a request whose id is already on a commit. The same
+// command (compared parsed and resolved, so case and spacing do not matter) is
+// "already done" with that commit; another command under the id is refused,
+// since answering it with the old result would say something was done that
+// was not. A commit without a Command: line (made outside releasebot) counts
+// as the same command.
+func (s *Service) replayed(c CommitInfo, cmd *Command, f *flags.File, id string) (Reply, bool, error) {
+	if old, ok := commandOf(c.Message); ok && !s.sameCommand(old, cmd, f) {
+		return Reply{}, false, errorf(BadInput, "request id %s was used for another command (%s, committed %.7s); use a new id",
+			echo(id), echo(old.Text), c.SHA)
+	}
 	changes := ChangesIn(c.Message)
 	r := Reply{Outcome: Done, Replayed: true, Commit: c.SHA, Changes: changes}
 	r.Text = "already done (this request was committed before): " + doneText(changes, c.SHA)
 	if len(changes) > 0 {
 		r.Env = changes[0].Env
 	}
-	return r
+	return r, false, nil
+}
+
+// commandOf parses the command recorded in a flag commit's body.
+func commandOf(msg string) (*Command, bool) {
+	for _, line := range strings.Split(msg, "\n") {
+		if rest, ok := strings.CutPrefix(line, commandLine); ok {
+			pr := Parse(rest)
+			return pr.Command, pr.Command != nil
+		}
+	}
+	return nil, false
+}
+
+// sameCommand reports whether two parsed commands ask for the same thing:
+// names resolved against the flag file when it could be read, so "/rollback",
+// "/ROLLBACK prod" and "/rollback  prod" are one command.
+func (s *Service) sameCommand(a, b *Command, f *flags.File) bool {
+	if a.Name != b.Name || a.Percent != b.Percent || a.Force != b.Force || a.Value != b.Value || a.User != b.User {
+		return false
+	}
+	def := s.Config.DefaultEnvironment
+	if f != nil {
+		ta, errA := Resolve(f, a, def)
+		tb, errB := Resolve(f, b, def)
+		if errA == nil && errB == nil {
+			return ta == tb
+		}
+	}
+	return strings.EqualFold(cmp.Or(a.Env, def), cmp.Or(b.Env, def)) && strings.EqualFold(a.Flag, b.Flag)
 }
 
 func doneText(changes []flags.Change, sha string) string {

@@ -135,7 +135,8 @@ func TestRequestIDIsIdempotent(t *testing.T) {
 	store := newMemStore(flagsPath, runbookFlags)
 	svc := &Service{Store: store, Config: testConfig(t)}
 	first := run(t, svc, "/canary 10", "1234.5678")
-	// A redelivery, even of another text under the same id, commits nothing.
+	// A redelivery commits nothing (another command under the id is
+	// TestRequestIDOfAnotherCommand).
 	second := run(t, svc, "/canary 10", "1234.5678")
 	if first.Outcome != Done || second.Outcome != Done || !second.Replayed || second.Commit != first.Commit {
 		t.Fatalf("first %+v\nsecond %+v", first, second)

@@ -22,7 +22,8 @@ func (l *lastChange) String() string {
 	if l == nil {
 		return "last change: none recorded"
 	}
-	return fmt.Sprintf("last change: %s by %s, %s, %.7s", l.what, l.who, l.when.UTC().Format("2006-01-02 15:04 MST"), l.sha)
+	// who comes from a trailer, that is from an actor's name: echoed input.
+	return fmt.Sprintf("last change: %s by %s, %s, %.7s", l.what, echo(l.who), l.when.UTC().Format("2006-01-02 15:04 MST"), l.sha)
 }
 
 func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
@@ -48,11 +49,16 @@ func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
 	if cmd.Name == ReleaseStatus {
 		return Reply{Outcome: Done, Env: t.Env, Text: releaseStatus(f, history)}, nil
 	}
-	return Reply{Outcome: Done, Env: t.Env, Text: ABStatusText(f.Env(t.Env), cmd.User, history)}, nil
+	return Reply{Outcome: Done, Env: t.Env, Text: abStatus(f.Env(t.Env), cmd.User, history)}, nil
 }
 
-// lastChanges finds, per flag of env (and "" for the canary), the newest
-// commit whose body lists a change to it.
+// envChange is the key of lastChanges for the environment as a whole.
+const envChange = "\x00env"
+
+// lastChanges finds, per flag of env, the newest commit whose body lists a
+// change to that flag, and under envChange the newest commit that changed
+// anything in env: a toggle after a canary commit is the environment's last
+// change, as is a rollback.
 func lastChanges(env string, history []CommitInfo) map[string]*lastChange {
 	out := map[string]*lastChange{}
 	for _, c := range history {
@@ -61,13 +67,22 @@ func lastChanges(env string, history []CommitInfo) map[string]*lastChange {
 		if who == "" {
 			who = c.Author
 		}
+		var inEnv []flags.Change
 		for _, ch := range ChangesIn(c.Message) {
 			if ch.Env != env {
 				continue
 			}
-			if _, seen := out[ch.Flag]; !seen {
+			inEnv = append(inEnv, ch)
+			if _, seen := out[ch.Flag]; !seen && ch.Flag != "" {
 				out[ch.Flag] = &lastChange{who: who, when: c.When, sha: c.SHA, what: ch.String()}
 			}
+		}
+		if _, seen := out[envChange]; !seen && len(inEnv) > 0 {
+			what := inEnv[0].String()
+			if len(inEnv) > 1 {
+				what = fmt.Sprintf("%s and %d more", what, len(inEnv)-1)
+			}
+			out[envChange] = &lastChange{who: who, when: c.When, sha: c.SHA, what: what}
 		}
 	}
 	return out
@@ -78,11 +93,17 @@ func lastChanges(env string, history []CommitInfo) map[string]*lastChange {
 // its canary marking, override and last change; with a user, their bucket and
 // what each flag evaluates to for them.
 func ABStatusText(e *flags.Environment, user string, history []CommitInfo) string {
+	return plain(abStatus(e, user, history))
+}
+
+// abStatus is ABStatusText with the echoed input (the user id, the names of
+// who changed what) marked for Reply.Render.
+func abStatus(e *flags.Environment, user string, history []CommitInfo) string {
 	var b strings.Builder
 	last := lastChanges(e.Name, history)
 	fmt.Fprintf(&b, "%s: canary %d%%, cohort %q", e.Name, e.CanaryPercent, e.CohortSeed())
 	if history != nil {
-		fmt.Fprintf(&b, "; %s", last[""])
+		fmt.Fprintf(&b, "; %s", last[envChange])
 	}
 	b.WriteString("\n")
 	if user != "" {
@@ -91,7 +112,7 @@ func ABStatusText(e *flags.Environment, user string, history []CommitInfo) strin
 		if bucket < e.CanaryPercent {
 			in = "in"
 		}
-		fmt.Fprintf(&b, "user %s: bucket %d, %s the %d%% cohort\n", user, bucket, in, e.CanaryPercent)
+		fmt.Fprintf(&b, "user %s: bucket %d, %s the %d%% cohort\n", echo(user), bucket, in, e.CanaryPercent)
 	}
 	if len(e.Flags) == 0 {
 		b.WriteString("no flags\n")
@@ -101,7 +122,7 @@ func ABStatusText(e *flags.Environment, user string, history []CommitInfo) strin
 	for _, fl := range e.Flags {
 		cols := []string{fl.Name, strings.ToUpper(stateWord(e, fl)), marking(e, fl), "override " + flags.OverrideWord(fl.Override)}
 		if user != "" {
-			cols = append(cols, fmt.Sprintf("user %s: %s", user, strings.ToUpper(onOff(e.Value(fl, user)))))
+			cols = append(cols, fmt.Sprintf("user %s: %s", echo(user), strings.ToUpper(onOff(e.Value(fl, user)))))
 		}
 		if history != nil {
 			cols = append(cols, last[fl.Name].String())
@@ -150,7 +171,7 @@ func releaseStatus(f *flags.File, history []CommitInfo) string {
 				overrides++
 			}
 		}
-		fmt.Fprintf(&b, "%s: canary %d%%, %d flags, %d overridden; %s\n", e.Name, e.CanaryPercent, len(e.Flags), overrides, lastChanges(e.Name, history)[""])
+		fmt.Fprintf(&b, "%s: canary %d%%, %d flags, %d overridden; %s\n", e.Name, e.CanaryPercent, len(e.Flags), overrides, lastChanges(e.Name, history)[envChange])
 	}
 	return b.String()
 }

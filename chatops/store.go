@@ -32,7 +32,11 @@ type Store interface {
 }
 
 // Locker is implemented by stores whose commits must be serialised locally,
-// such as a shared work tree. The core holds the lock around one attempt.
+// such as a shared work tree. The core holds the lock while it reads (the
+// request-id lookup and the flag file) and again while it commits, never while
+// a gate runs: a gate can hang for its whole timeout, and /rollback must not
+// wait for it. Commit's compare-and-swap keeps a raise gated on an older state
+// from landing on a newer one.
 type Locker interface {
 	Lock(ctx context.Context) (unlock func(), err error)
 }

@@ -43,6 +43,11 @@ uncommitted edits to the flag file), 2 bad input (the command or the flag
 file), 3 the repository or a remote failed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			// Bad input is answered before the repository is opened: a text
+			// of two lines or 100 KB is refused whatever the clone holds.
+			if pr := chatops.Parse(args[0]); pr.Ignore || pr.Error != "" {
+				return printReply(e, (&chatops.Service{}).Run(c.Context(), chatops.Request{Text: args[0]}))
+			}
 			if github != "" {
 				return runGitHubCommand(c.Context(), e, g, github, args[0], as, requestID)
 			}
@@ -99,18 +104,21 @@ func localUser(ctx context.Context, dir string, getenv func(string) string) stri
 	return "unknown"
 }
 
-// printReply prints a reply and maps its outcome to the exit code.
+// printReply prints a reply rendered for a terminal (the input it echoes
+// cannot move the cursor, recolour or clear the screen) and maps its outcome
+// to the exit code.
 func printReply(e *env, r chatops.Reply) error {
+	text := strings.TrimRight(r.Render(chatops.Terminal), "\n")
 	switch r.Outcome {
 	case chatops.Done, chatops.NoChange:
-		fmt.Fprintln(e.stdout, strings.TrimRight(r.Text, "\n"))
+		fmt.Fprintln(e.stdout, text)
 		return nil
 	case chatops.Refused:
-		return fail(exitRefused, "%s", r.Text)
+		return fail(exitRefused, "%s", text)
 	case chatops.BadInput:
-		return fail(exitBadUse, "%s", r.Text)
+		return fail(exitBadUse, "%s", text)
 	}
-	return fail(exitRemote, "%s", r.Text)
+	return fail(exitRemote, "%s", text)
 }
 
 // runGitHubCommand is filled in by the GitHub store; until then --github says

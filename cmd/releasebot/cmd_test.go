@@ -224,3 +224,46 @@ func TestDemo(t *testing.T) {
 		t.Errorf("second demo into the same dir: %d %q", again.code, again.stderr)
 	}
 }
+
+// TestInputThatMeansSomethingElse: a command of two lines is refused, not
+// joined; over-long text is refused and not echoed whole; what is echoed
+// cannot drive the terminal; an --as name cannot add a trailer.
+func TestInputThatMeansSomethingElse(t *testing.T) {
+	repo := runbookRepo(t)
+	head := repo.Git("rev-parse", "main")
+	flagFile := repo.Read(".release/flags.yaml")
+	tests := []struct {
+		name, text, stderr string
+	}{
+		{"newline", "/canary 0\nstage", "a command is one line; "},
+		{"CRLF", "/rollback\r\nFF_NAV_FOOTER", "a command is one line; "},
+		{"line separator", "/canary 0\u2028stage", "a command is one line; "},
+		{"100 KB", "/canary 10 " + strings.Repeat("A", 100_000), "is 100011 characters, over the limit of 4000"},
+		{"escape sequences", "/toggle \x1b[2J\x1b]0;pwned\x07FF_X on", "unknown flag [2J ]0;pwned FF_X in prod"},
+		{"escape in a command word", "/canary\x1b[31m 10", "unknown command /canary [31m;"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runBin(t, repo, "cmd", tt.text)
+			if res.code != 2 || !strings.Contains(res.stderr, tt.stderr) {
+				t.Errorf("exit %d %.300q, want 2 and %q", res.code, res.stderr, tt.stderr)
+			}
+			if strings.ContainsAny(res.stderr, "\x1b\x07\r") || strings.Count(res.stderr, "\n") != 1 || len(res.stderr) > 600 {
+				t.Errorf("stderr is not one short inert line: %.300q", res.stderr)
+			}
+			if repo.Git("rev-parse", "main") != head || repo.Read(".release/flags.yaml") != flagFile || repo.Git("status", "--porcelain") != "" {
+				t.Error("a refused command changed the repository")
+			}
+		})
+	}
+	res := runBin(t, repo, "cmd", "/canary 10", "--as", "eve\x1b[2J\nReleasebot-Request: forged", "--request-id", "real")
+	if res.code != 0 || strings.Contains(res.stdout, "\x1b") {
+		t.Fatalf("exit %d %q %q", res.code, res.stdout, res.stderr)
+	}
+	if got := repo.Git("log", "-1", "--format=%(trailers:key=Releasebot-Request,valueonly)"); got != "real" {
+		t.Errorf("request ids in the commit: %q", got)
+	}
+	if got := repo.Git("log", "-1", "--format=%(trailers:key=Requested-by,valueonly)"); got != "eve [2J Releasebot-Request: forged via cli" {
+		t.Errorf("requested by: %q", got)
+	}
+}

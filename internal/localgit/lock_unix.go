@@ -13,11 +13,13 @@ import (
 )
 
 // Lock serialises commands on one clone with an advisory lock on
-// .git/releasebot.lock, held from reading the flag file to updating the work
-// tree. git protects the branch ref and index with their own lock files, but
-// not a read-modify-write across several git commands; without this lock, a
-// second command could read the work tree between another's commit and its
-// work-tree update and take it for a human edit. Compare-and-swap on the ref
+// .git/releasebot.lock. The core takes it twice per attempt: around reading the
+// flag file, and around the commit with its work-tree update; never while a
+// gate runs, so a hanging health check holds nobody up. git protects the
+// branch ref and index with their own lock files, but not a commit followed by
+// a checkout; without this lock, a second command could read the work tree
+// between another's commit and its work-tree update and take it for a human
+// edit. Compare-and-swap on the ref
 // still guards against writers that do not take the lock (a human's git
 // commit). The kernel drops the lock if the process dies.
 func (s *Store) Lock(ctx context.Context) (func(), error) {
