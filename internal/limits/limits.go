@@ -16,7 +16,8 @@ const (
 	ResponseBody int64 = 32 << 20
 
 	// CommandText bounds one command's text (Slack allows 4 000 characters in a
-	// slash command; a PR comment's first line is cut to this).
+	// slash command); a longer command, or a PR comment's first line over it,
+	// is refused, quoting only its start.
 	CommandText = 4000
 
 	// Echo bounds how much of an input is echoed back in a reply or error.
