@@ -52,11 +52,17 @@ var (
 // would otherwise make a small file expand into millions of flags.
 const MaxFlags = 100_000
 
+// MaxEnvironments bounds the environments of a file. Teams have a handful;
+// the bound keeps a file of 300 000 empty environments, within
+// limits.RepoFile, from costing a command a minute.
+const MaxEnvironments = 1000
+
 // Parse reads a flag file. name is used in errors (the file's path). Unknown
 // keys, wrong types, a percentage outside 0–100, a flag without a default and
 // duplicate names are errors carrying the line. A file larger than
 // limits.RepoFile is a *limits.TooLargeError, refused before it is decoded;
-// more than MaxFlags flags is an error at the flag where the count runs over.
+// more than MaxEnvironments environments or MaxFlags flags is an error at the
+// mapping that runs over.
 // The work is linear in the size of the file.
 func Parse(name string, data []byte) (*File, error) {
 	if int64(len(data)) > limits.RepoFile {
@@ -85,6 +91,9 @@ func Parse(name string, data []byte) (*File, error) {
 		envs, err := d.Pairs(p[1], "environments")
 		if err != nil {
 			return nil, err
+		}
+		if len(envs) > MaxEnvironments {
+			return nil, d.Errorf(p[1], "environments", "%d environments, over releasebot's limit of %d; keep the environments you deploy to", len(envs), MaxEnvironments)
 		}
 		for _, ep := range envs {
 			env, err := parseEnvironment(d, ep[0], ep[1], &count)

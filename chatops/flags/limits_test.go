@@ -71,7 +71,7 @@ func TestParseBoundsAliasExpansion(t *testing.T) {
 		{"flags aliased up to the limit", aliasFile(1000, 99, "{flags: *flags}"), ""},
 		{"flags aliased past the limit", aliasFile(1000, 100, "{flags: *flags}"), ".release/flags.yaml:1104:16: environments.e99.flags: the file has more than 100000 flags"},
 		{"environments aliased past the limit", aliasFile(1000, 100, "*env"), ".release/flags.yaml:4:12: environments.e99.flags: the file has more than 100000 flags"},
-		{"a small file aliased a million times", aliasFile(100, 10000, "*env"), "environments.e999.flags: the file has more than 100000 flags over all its environments (an alias counts once for each use), over releasebot's limit; split it or use fewer aliases"},
+		{"a small file aliased over and over", aliasFile(101, 999, "*env"), "environments.e989.flags: the file has more than 100000 flags over all its environments (an alias counts once for each use), over releasebot's limit; split it or use fewer aliases"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,5 +93,51 @@ func TestParseBoundsAliasExpansion(t *testing.T) {
 				t.Errorf("got  %v\nwant %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseBoundsEnvironments(t *testing.T) {
+	file := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString("environments:\n")
+		for i := range n {
+			if i < 10 {
+				fmt.Fprintf(&b, "  e%d: {flags: {FF_A: {default: on}}}\n", i)
+			} else {
+				fmt.Fprintf(&b, "  e%d: {}\n", i) // 300 000 of these fit in limits.RepoFile
+			}
+		}
+		return []byte(b.String())
+	}
+	if f, err := Parse("f.yaml", file(MaxEnvironments)); err != nil || len(f.Environments) != MaxEnvironments {
+		t.Fatalf("%d environments: %v", MaxEnvironments, err)
+	}
+	for _, n := range []int{MaxEnvironments + 1, 300_000} {
+		_, err := Parse("f.yaml", file(n))
+		want := fmt.Sprintf("f.yaml:2:3: environments: %d environments, over releasebot's limit of 1000; keep the environments you deploy to", n)
+		if err == nil || err.Error() != want {
+			t.Errorf("got  %v\nwant %s", err, want)
+		}
+	}
+}
+
+func TestRenderErrorsAreCut(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("environments:\n")
+	for i := range MaxEnvironments {
+		fmt.Fprintf(&b, "  environment_with_a_long_name_%d: {}\n", i)
+	}
+	f, err := Parse("f.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ env, format string }{
+		{strings.Repeat("q", 10_000), "dotenv"},
+		{"environment_with_a_long_name_0", strings.Repeat("x", 10_000)},
+	} {
+		_, err := Render(f, tt.env, tt.format, "f.yaml")
+		if err == nil || len(err.Error()) > 3*limits.Echo+100 {
+			t.Errorf("error of %d bytes: %.300v", len(fmt.Sprint(err)), err)
+		}
 	}
 }
