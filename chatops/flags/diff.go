@@ -29,11 +29,13 @@ func (c Change) String() string {
 }
 
 // Diff lists what changed from a to b, environment by environment in b's
-// order, flags in file order.
+// order, flags in file order. Its work is linear in the number of flags: it
+// looks names up in maps built once, not with Env and Flag.
 func Diff(a, b *File) []Change {
 	var out []Change
+	envsA, envsB := byName(a.Environments, envName), byName(b.Environments, envName)
 	for _, eb := range b.Environments {
-		ea := a.Env(eb.Name)
+		ea := envsA[eb.Name]
 		if ea == nil {
 			out = append(out, Change{Env: eb.Name, What: "environment", From: "none", To: "added"})
 			continue
@@ -44,8 +46,9 @@ func Diff(a, b *File) []Change {
 		if ea.CohortSeed() != eb.CohortSeed() {
 			out = append(out, Change{Env: eb.Name, What: "cohort", From: ea.CohortSeed(), To: eb.CohortSeed()})
 		}
+		flagsA, flagsB := byName(ea.Flags, flagName), byName(eb.Flags, flagName)
 		for _, fb := range eb.Flags {
-			fa := ea.Flag(fb.Name)
+			fa := flagsA[fb.Name]
 			if fa == nil {
 				out = append(out, Change{Env: eb.Name, Flag: fb.Name, What: "added"})
 				continue
@@ -61,17 +64,32 @@ func Diff(a, b *File) []Change {
 			}
 		}
 		for _, fa := range ea.Flags {
-			if eb.Flag(fa.Name) == nil {
+			if flagsB[fa.Name] == nil {
 				out = append(out, Change{Env: eb.Name, Flag: fa.Name, What: "removed"})
 			}
 		}
 	}
 	for _, ea := range a.Environments {
-		if b.Env(ea.Name) == nil {
+		if envsB[ea.Name] == nil {
 			out = append(out, Change{Env: ea.Name, What: "environment", From: "present", To: "removed"})
 		}
 	}
 	return out
+}
+
+func envName(e *Environment) string { return e.Name }
+func flagName(f *Flag) string       { return f.Name }
+
+// byName indexes items by name; the first of a repeated name wins, as with a
+// scan.
+func byName[T any](items []*T, name func(*T) string) map[string]*T {
+	m := make(map[string]*T, len(items))
+	for _, it := range items {
+		if _, dup := m[name(it)]; !dup {
+			m[name(it)] = it
+		}
+	}
+	return m
 }
 
 func pct(p int) string { return fmt.Sprintf("%d%%", p) }

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/yamlstrict"
 )
 
@@ -45,10 +46,28 @@ var (
 	envNameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 )
 
+// MaxFlags bounds the flags of a file over all its environments, an alias
+// counting once for every place it is used. Without aliases a file within
+// limits.RepoFile holds fewer; the bound is for aliases of aliases, which
+// would otherwise make a small file expand into millions of flags.
+const MaxFlags = 100_000
+
+// MaxEnvironments bounds the environments of a file. Teams have a handful;
+// the bound keeps a file of 300 000 empty environments, within
+// limits.RepoFile, from costing a command a minute.
+const MaxEnvironments = 1000
+
 // Parse reads a flag file. name is used in errors (the file's path). Unknown
 // keys, wrong types, a percentage outside 0–100, a flag without a default and
-// duplicate names are errors carrying the line.
+// duplicate names are errors carrying the line. A file larger than
+// limits.RepoFile is a *limits.TooLargeError, refused before it is decoded;
+// more than MaxEnvironments environments or MaxFlags flags is an error at the
+// mapping that runs over.
+// The work is linear in the size of the file.
 func Parse(name string, data []byte) (*File, error) {
+	if int64(len(data)) > limits.RepoFile {
+		return nil, &limits.TooLargeError{What: "the flag file " + name, Size: int64(len(data)), Limit: limits.RepoFile}
+	}
 	doc, err := yamlstrict.Parse(name, data)
 	if err != nil {
 		return nil, err
@@ -63,7 +82,7 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, err
 	}
 	f := &File{doc: doc}
-	found := false
+	found, count := false, 0
 	for _, p := range pairs {
 		if p[0].Value != "environments" {
 			return nil, d.Errorf(p[0], p[0].Value, "unknown key (the flag file has one top-level key: environments)")
@@ -73,8 +92,11 @@ func Parse(name string, data []byte) (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(envs) > MaxEnvironments {
+			return nil, d.Errorf(p[1], "environments", "%d environments, over releasebot's limit of %d; keep the environments you deploy to", len(envs), MaxEnvironments)
+		}
 		for _, ep := range envs {
-			env, err := parseEnvironment(d, ep[0], ep[1])
+			env, err := parseEnvironment(d, ep[0], ep[1], &count)
 			if err != nil {
 				return nil, err
 			}
@@ -87,7 +109,9 @@ func Parse(name string, data []byte) (*File, error) {
 	return f, nil
 }
 
-func parseEnvironment(d *yamlstrict.Decoder, key, val *yaml.Node) (*Environment, error) {
+// parseEnvironment reads one environment; count is the number of flags read
+// so far in the file.
+func parseEnvironment(d *yamlstrict.Decoder, key, val *yaml.Node, count *int) (*Environment, error) {
 	path := "environments." + key.Value
 	if !envNameRe.MatchString(key.Value) {
 		return nil, d.Errorf(key, path, "%q is not an environment name (letters, digits, - and _)", key.Value)
@@ -116,6 +140,11 @@ func parseEnvironment(d *yamlstrict.Decoder, key, val *yaml.Node) (*Environment,
 			flags, err := d.Pairs(v, kp)
 			if err != nil {
 				return nil, err
+			}
+			// Counted before the flags are read, so that an alias bomb is
+			// refused after one pass over what the file holds.
+			if *count += len(flags); *count > MaxFlags {
+				return nil, d.Errorf(v, kp, "the file has more than %d flags over all its environments (an alias counts once for each use), over releasebot's limit; split it or use fewer aliases", MaxFlags)
 			}
 			for _, fp := range flags {
 				fl, err := parseFlag(d, kp, fp[0], fp[1])
@@ -192,8 +221,10 @@ func onOff(d *yamlstrict.Decoder, n *yaml.Node, path string, nullable bool) (*bo
 	return nil, d.Errorf(n, path, "expected on or off, got %s", strconv.Quote(n.Value))
 }
 
-// Env returns the named environment, or nil.
+// Env returns the named environment, or nil. It scans the environments:
+// code that looks up every environment builds a map instead.
 func (f *File) Env(name string) *Environment {
+	probed(len(f.Environments))
 	for _, e := range f.Environments {
 		if e.Name == name {
 			return e
@@ -211,8 +242,11 @@ func (f *File) EnvNames() []string {
 	return out
 }
 
-// Flag returns the named flag, or nil.
+// Flag returns the named flag, or nil. It scans the flags: code that looks
+// up every flag builds a map instead (see Diff), or a command on a file of
+// 40 000 flags takes seconds.
 func (e *Environment) Flag(name string) *Flag {
+	probed(len(e.Flags))
 	for _, fl := range e.Flags {
 		if fl.Name == name {
 			return fl
@@ -283,18 +317,21 @@ func (f *File) Marshal() ([]byte, error) {
 	// lost; edit plain copies instead.
 	expandAliases(doc)
 	root := doc.Content[0]
-	envs := mapValue(root, "environments", func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} })
+	// The environments and each environment's flags are looked up through
+	// an index built once: a scan per flag made saving quadratic. The other
+	// mappings hold three keys at most (Parse sees to that).
+	envs := indexKeys(mapValue(root, "environments", newMapping))
 	for _, e := range f.Environments {
-		en := mapValue(envs, e.Name, func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} })
+		en := envs.value(e.Name, newMapping)
 		setScalar(en, "canary_percent", strconv.Itoa(e.CanaryPercent), "!!int", true)
 		if e.Cohort != "" {
 			setScalar(en, "cohort", e.Cohort, "!!str", true)
 		} else {
 			deleteKey(en, "cohort")
 		}
-		fn := mapValue(en, "flags", func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} })
+		fn := indexKeys(mapValue(en, "flags", newMapping))
 		for _, fl := range e.Flags {
-			n := mapValue(fn, fl.Name, func() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle} })
+			n := fn.value(fl.Name, newFlowMapping)
 			setScalar(n, "default", word(fl.Default), "!!str", true)
 			if fl.Canary {
 				setScalar(n, "canary", "true", "!!bool", true)
@@ -339,7 +376,45 @@ func word(b bool) string {
 	return "off"
 }
 
+func newMapping() *yaml.Node     { return &yaml.Node{Kind: yaml.MappingNode} }
+func newFlowMapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle} }
+
+// keyIndex finds the values of a mapping node by key without a scan.
+type keyIndex struct {
+	m  *yaml.Node
+	at map[string]int // key → index of its value in m.Content
+}
+
+// indexKeys indexes m's keys. Like lookupKey, the first of duplicate keys
+// wins.
+func indexKeys(m *yaml.Node) *keyIndex {
+	x := &keyIndex{m: m, at: make(map[string]int, len(m.Content)/2)}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if _, dup := x.at[m.Content[i].Value]; !dup {
+			x.at[m.Content[i].Value] = i + 1
+		}
+	}
+	return x
+}
+
+// value is mapValue through the index: key's value, made with mk when the
+// key is missing or null. The index must be the only writer of m meanwhile.
+func (x *keyIndex) value(key string, mk func() *yaml.Node) *yaml.Node {
+	if i, ok := x.at[key]; ok {
+		v := x.m.Content[i]
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			*v = *mk()
+		}
+		return v
+	}
+	v := mk()
+	x.m.Content = append(x.m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+	x.at[key] = len(x.m.Content) - 1
+	return v
+}
+
 func lookupKey(m *yaml.Node, key string) *yaml.Node {
+	probed(len(m.Content) / 2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			return m.Content[i+1]
@@ -378,11 +453,23 @@ func setScalar(m *yaml.Node, key, value, tag string, create bool) {
 }
 
 func deleteKey(m *yaml.Node, key string) {
+	probed(len(m.Content) / 2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			m.Content = append(m.Content[:i], m.Content[i+2:]...)
 			return
 		}
+	}
+}
+
+// probes, when set by a test, counts the entries the lookups above scan, so
+// that a test can check a command's work grows linearly with the file
+// without timing it. It is nil outside tests.
+var probes *int
+
+func probed(n int) {
+	if probes != nil {
+		*probes += n
 	}
 }
 

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Formats are the render formats, as named in the configuration.
@@ -14,7 +17,8 @@ var Formats = []string{"dotenv", "flagd", "json"}
 func Render(f *File, env, format, source string) ([]byte, error) {
 	e := f.Env(env)
 	if e == nil {
-		return nil, fmt.Errorf("no environment %q in the flag file (it has %s)", env, strings.Join(f.EnvNames(), ", "))
+		// The list is cut: a file may have a thousand environments.
+		return nil, fmt.Errorf("no environment %q in the flag file (it has %s)", textsafe.Cut(env, limits.Echo), textsafe.Cut(strings.Join(f.EnvNames(), ", "), limits.Echo))
 	}
 	switch format {
 	case "dotenv":
@@ -24,7 +28,7 @@ func Render(f *File, env, format, source string) ([]byte, error) {
 	case "json":
 		return renderJSON(e)
 	}
-	return nil, fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
+	return nil, fmt.Errorf("unknown format %q; use one of %s", textsafe.Cut(format, limits.Echo), strings.Join(Formats, ", "))
 }
 
 // ValidFormat reports whether format is one Render knows.

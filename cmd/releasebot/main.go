@@ -68,7 +68,8 @@ the release PR on push, a self-audit, and /canary, /rollback, /toggle and
 
 Exit codes: 0 done (or nothing to do), 1 refused or a check failed,
 2 bad input (command line, configuration, a file in the repository),
-3 a remote service failed.`,
+3 a remote service failed, 130 and 143 interrupted by SIGINT or SIGTERM
+before finishing. A second signal ends the process at once.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -105,13 +106,27 @@ func init() {
 	})
 }
 
-// run executes the command line and returns the process exit code.
+// run executes the command line and returns the process exit code. When ctx
+// ends with an *interrupted cause before the command finished, the
+// command's own error (a cancelled request, usually) is replaced by one line
+// saying so.
 func run(ctx context.Context, args []string, e *env) int {
 	root := newRoot(e)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
+	}
+	var sig *interrupted
+	if errors.As(context.Cause(ctx), &sig) {
+		// A rollout command that did not finish committed nothing: the flag
+		// branch moves once, at the end, or not at all.
+		what := "before it finished"
+		if c != nil && c.Name() == "cmd" {
+			what = "before the command finished; nothing was committed"
+		}
+		fmt.Fprintf(e.stderr, "releasebot: interrupted by %s %s\n", sig.name(), what)
+		return sig.exitCode()
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -125,8 +140,53 @@ func run(ctx context.Context, args []string, e *env) int {
 	return exitBadUse
 }
 
+// interrupted is the cause of a context ended by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i *interrupted) Error() string { return "interrupted by " + i.name() }
+
+func (i *interrupted) name() string {
+	if i.sig == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// exitCode is the shell's convention, 128 + the signal's number.
+func (i *interrupted) exitCode() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+// onSignal returns a context that ends, with an *interrupted cause, at the
+// first SIGINT or SIGTERM. That first signal only cancels: work in flight
+// (a gate's request, a git command) stops and the command reports it. The
+// signals then go back to their default action, so a second one ends the
+// process at once even if something ignores the context.
+func onSignal(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			cancel(&interrupted{sig: s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := onSignal(context.Background())
 	code := run(ctx, os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
 	stop()
 	os.Exit(code)
