@@ -144,6 +144,11 @@ func (s *Service) load(ctx context.Context) (Snapshot, *flags.File, error) {
 		return snap, nil, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not read the flag file: %v", err)}
 	}
 	f, err := flags.Parse(path, snap.Flags)
+	var tooLarge *limits.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return snap, nil, &Error{Outcome: BadInput, Err: err,
+			Msg: fmt.Sprintf("%v; releasebot will not change it: make it smaller (remove flags no environment uses) and commit, then run the command again", tooLarge)}
+	}
 	if err != nil {
 		return snap, nil, &Error{Outcome: BadInput, Err: err,
 			Msg: fmt.Sprintf("the flag file does not parse, so releasebot will not overwrite it: %v; fix that line and commit, then run the command again", err)}
@@ -474,10 +479,18 @@ func (s *Service) sameCommand(a, b *Command, f *flags.File) bool {
 	return strings.EqualFold(cmp.Or(a.Env, def), cmp.Or(b.Env, def)) && strings.EqualFold(a.Flag, b.Flag)
 }
 
+// maxListedChanges bounds the changes a reply lists; a rollback of thousands
+// of flags names the first few and counts the rest (the commit lists all).
+const maxListedChanges = 10
+
 func doneText(changes []flags.Change, sha string) string {
-	parts := make([]string, len(changes))
-	for i, c := range changes {
+	n := min(len(changes), maxListedChanges)
+	parts := make([]string, n, n+1)
+	for i, c := range changes[:n] {
 		parts[i] = c.String()
+	}
+	if more := len(changes) - n; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more (listed in the commit)", more))
 	}
 	return fmt.Sprintf("%s — committed %.7s", strings.Join(parts, "; "), sha)
 }

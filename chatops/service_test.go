@@ -3,6 +3,7 @@ package chatops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -369,5 +370,44 @@ func TestRenderTargetNeedsItsEnvironment(t *testing.T) {
 	cfg.Render = nil
 	if r := run(t, svc, "/rollback stage", ""); r.Outcome != NoChange {
 		t.Errorf("stage without probes: %v %q", r.Outcome, r.Text)
+	}
+}
+
+func TestOversizedFlagFileSaysSoNotFixThatLine(t *testing.T) {
+	huge := runbookFlags + "# " + strings.Repeat("x", 5<<20) + "\n"
+	store := newMemStore(flagsPath, huge)
+	svc := &Service{Store: store, Config: testConfig(t)}
+	for _, c := range []string{"/rollback", "/canary 10", "/ab_status"} {
+		r := run(t, svc, c, "")
+		if r.Outcome != BadInput || !contains(r.Text, "the flag file .release/flags.yaml is 5.0 MiB, over releasebot's limit of 4 MiB", "make it smaller") ||
+			strings.Contains(r.Text, "fix that line") || strings.Contains(r.Text, "xxxx") {
+			t.Errorf("%s: %v %q", c, r.Outcome, r.Text)
+		}
+	}
+	if store.count() != 1 {
+		t.Error("an oversized flag file was committed over")
+	}
+}
+
+func TestReplyListsAFewChangesAndCountsTheRest(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("environments:\n  prod:\n    canary_percent: 50\n    flags:\n")
+	for i := range 25 {
+		fmt.Fprintf(&b, "      FF_F%02d: {default: off, canary: true}\n", i)
+	}
+	store := newMemStore(flagsPath, b.String())
+	svc := &Service{Store: store, Config: testConfig(t)}
+	r := run(t, svc, "/rollback", "rb-1")
+	if r.Outcome != Done || len(r.Changes) != 26 {
+		t.Fatalf("%v, %d changes: %q", r.Outcome, len(r.Changes), r.Text)
+	}
+	if got := strings.Count(r.Text, ";"); got != maxListedChanges {
+		t.Errorf("reply lists %d parts, want %d then a count: %q", got, maxListedChanges, r.Text)
+	}
+	if !strings.Contains(r.Text, "and 16 more (listed in the commit)") {
+		t.Errorf("reply does not count the rest: %q", r.Text)
+	}
+	if msg := store.tip().info.Message; strings.Count(msg, "\n- ") != 26 {
+		t.Errorf("the commit lists %d changes, want all 26", strings.Count(msg, "\n- "))
 	}
 }
