@@ -164,8 +164,9 @@ func Build(h *History, o Options) (*Notes, error) {
 		Prod:        o.Prod,
 		RolloutLog:  append([]RolloutEntry(nil), o.RolloutLog...),
 	}
-	changes, reverted := cancelReverts(h.Changes)
+	changes, reverted, warnings := cancelReverts(h.Changes, h.Merged)
 	n.Reverted = reverted
+	n.Warnings = append(n.Warnings, warnings...)
 	n.Decision = NextVersion(h.Previous.Version, changes)
 	if h.Commits == 0 {
 		n.Decision.Reason = "no commits since " + orRoot(h.From)
@@ -361,56 +362,127 @@ func authorOf(c *Change) Person {
 	return c.Author
 }
 
-// cancelReverts drops each change reverted within the range together with
-// its revert, as conventional-changelog does; a revert of a revert brings the
-// original back. Changes stay newest first. It returns how many changes were
-// dropped.
-func cancelReverts(changes []Change) ([]Change, int) {
-	active := make([]bool, len(changes))
-	for i := range active {
-		active[i] = true
+// cancelReverts drops the changes a revert in the range undid, and the
+// reverts whose targets are all in the range, as conventional-changelog
+// does; changes stay newest first. It returns the changes that count, how
+// many were dropped, and warnings about reverts it could not place.
+//
+// A revert names its targets by hash (ParseCommit's Revert.Hashes): a full
+// hash, or a prefix of at least seven digits that must match exactly one
+// commit of the range older than the revert; an ambiguous prefix cancels
+// nothing and is warned about. A hash of a merge commit (see
+// History.Merged) targets every change that merge brought in. Only a revert
+// that names no hash at all is matched by subject, and only when exactly
+// one older change has that subject: a hash that is not in the range means
+// the reverted commit was released already.
+//
+// A change counts when no counting revert targets it, so a revert of a
+// revert brings the original back, and a third revert takes it out again.
+// A revert is listed (under "Reverts") only when it counts and names
+// something outside the range: it then undoes a released change.
+func cancelReverts(changes []Change, merged map[string][]string) ([]Change, int, []string) {
+	index := make(map[string]int, len(changes))
+	for i, c := range changes {
+		index[c.Hash] = i
 	}
-	undid := map[int]int{} // revert index → the index it cancelled
-	find := func(r *Revert, before int) int {
-		for j := len(changes) - 1; j > before; j-- { // older than the revert
-			h := changes[j].Hash
-			if r.Hash != "" && len(r.Hash) <= len(h) && strings.HasPrefix(h, r.Hash) {
-				return j
-			}
-		}
-		if r.Hash == "" && r.Subject != "" {
-			for j := before + 1; j < len(changes); j++ { // the newest match
-				if changes[j].Subject == r.Subject && active[j] {
-					return j
+	var warnings []string
+	// lookup resolves one hash named by the revert at i to the indexes of the
+	// changes it stands for; ok is false when the hash is not in the range.
+	lookup := func(h string, i int) (targets []int, ok bool) {
+		older := func(hashes ...string) []int {
+			var out []int
+			for _, x := range hashes {
+				if j, in := index[x]; in && j > i {
+					out = append(out, j)
 				}
 			}
+			return out
 		}
-		return -1
+		if _, in := index[h]; in {
+			return older(append([]string{h}, merged[h]...)...), true
+		}
+		if m, in := merged[h]; in {
+			return older(m...), true
+		}
+		if len(h) < 7 {
+			return nil, false
+		}
+		var found []string
+		for j := i + 1; j < len(changes); j++ {
+			if strings.HasPrefix(changes[j].Hash, h) {
+				found = append(found, changes[j].Hash)
+			}
+		}
+		for m := range merged {
+			if strings.HasPrefix(m, h) && !slices.Contains(found, m) {
+				found = append(found, m)
+			}
+		}
+		switch len(found) {
+		case 0:
+			return nil, false
+		case 1:
+			return older(append([]string{found[0]}, merged[found[0]]...)...), true
+		}
+		sort.Strings(found)
+		for k := range found {
+			found[k] = short(found[k])
+		}
+		warnings = append(warnings, fmt.Sprintf("the revert %s names %s, which could be any of %s; nothing was cancelled for it: name the commit by its full hash",
+			short(changes[i].Hash), h, strings.Join(found, ", ")))
+		return nil, false
 	}
-	for i := len(changes) - 1; i >= 0; i-- { // oldest first
+	revertsOf := make([][]int, len(changes)) // change → the reverts that target it
+	outside := make([]bool, len(changes))    // the revert names something not in the range
+	for i := range changes {
 		r := changes[i].Revert
 		if r == nil {
 			continue
 		}
-		t := find(r, i)
-		switch {
-		case t < 0:
-		case active[t]:
-			active[t], active[i] = false, false
-			undid[i] = t
-		default:
-			if x, ok := undid[t]; ok { // reverting a revert that cancelled x
-				active[x], active[i] = true, false
+		var targets []int
+		for _, h := range r.Hashes {
+			t, ok := lookup(h, i)
+			if !ok {
+				outside[i] = true
+			}
+			targets = append(targets, t...)
+		}
+		if len(r.Hashes) == 0 {
+			match := -1
+			for j := i + 1; j < len(changes) && r.Subject != ""; j++ {
+				if changes[j].Subject == r.Subject {
+					if match >= 0 {
+						match = -2 // several: the subject does not say which
+						break
+					}
+					match = j
+				}
+			}
+			if match >= 0 {
+				targets = append(targets, match)
+			} else {
+				outside[i] = true
+			}
+		}
+		for _, t := range targets {
+			if !slices.Contains(revertsOf[t], i) {
+				revertsOf[t] = append(revertsOf[t], i)
 			}
 		}
 	}
+	// Reverts are newer than what they revert, so newest first every
+	// change's reverts are decided before the change.
+	counts := make([]bool, len(changes))
+	for i := range changes {
+		counts[i] = !slices.ContainsFunc(revertsOf[i], func(r int) bool { return counts[r] })
+	}
 	out := make([]Change, 0, len(changes))
 	for i, c := range changes {
-		if active[i] {
+		if counts[i] && (c.Revert == nil || outside[i]) {
 			out = append(out, c)
 		}
 	}
-	return out, len(changes) - len(out)
+	return out, len(changes) - len(out), warnings
 }
 
 // Count returns how many entries the notes list, breaking ones once.

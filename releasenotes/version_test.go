@@ -61,13 +61,13 @@ func TestCancelReverts(t *testing.T) {
 	t.Parallel()
 	// Newest first, as git log gives them.
 	changes := []Change{
-		{Hash: "e5", Subject: "revert: feat: d", Type: "revert", Revert: &Revert{Subject: "feat: d"}},   // by subject
-		{Hash: "d4", Subject: "feat: d", Type: "feat"},                                                  // reverted by e5
-		{Hash: "c3", Subject: `Revert "x"`, Type: "revert", Revert: &Revert{Hash: "0ld", Subject: "x"}}, // reverts a release
-		{Hash: "b2", Subject: `Revert "feat: a"`, Type: "revert", Revert: &Revert{Hash: "a1"}},
+		{Hash: "e5", Subject: "revert: feat: d", Type: "revert", Revert: &Revert{Subject: "feat: d"}},               // by subject
+		{Hash: "d4", Subject: "feat: d", Type: "feat"},                                                              // reverted by e5
+		{Hash: "c3", Subject: `Revert "x"`, Type: "revert", Revert: &Revert{Hashes: []string{"0ld"}, Subject: "x"}}, // reverts a release
+		{Hash: "b2", Subject: `Revert "feat: a"`, Type: "revert", Revert: &Revert{Hashes: []string{"a1"}}},
 		{Hash: "a1", Subject: "feat: a", Type: "feat"},
 	}
-	kept, n := cancelReverts(changes)
+	kept, n, _ := cancelReverts(changes, nil)
 	if n != 4 || len(kept) != 1 || kept[0].Hash != "c3" {
 		t.Errorf("kept %v, dropped %d", kept, n)
 	}
