@@ -10,6 +10,8 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Options is what shapes the notes beyond the history. Every field is
@@ -458,9 +460,14 @@ func cancelReverts(changes []Change, merged map[string][]string) ([]Change, int,
 					match = j
 				}
 			}
-			if match >= 0 {
+			switch {
+			case match >= 0:
 				targets = append(targets, match)
-			} else {
+			case match == -2:
+				warnings = append(warnings, fmt.Sprintf("the revert %s names no hash, and several commits of the range have the subject %q it quotes; nothing was cancelled for it: add \"This reverts commit <hash>.\" to its message",
+					short(changes[i].Hash), textsafe.Cut(textsafe.OneLine(r.Subject), limits.Echo)))
+				fallthrough
+			default:
 				outside[i] = true
 			}
 		}
