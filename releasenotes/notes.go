@@ -2,6 +2,8 @@ package releasenotes
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -202,7 +204,7 @@ func Build(h *History, o Options) (*Notes, error) {
 		}
 	}
 	n.categorize(changes, cfg)
-	n.Contributors = contributors(changes)
+	n.Contributors = contributors(changes, profileBase(n.RepoURL))
 	touched := append([]string(nil), o.TouchedFlags...)
 	for _, c := range changes {
 		touched = append(touched, c.Flags...)
@@ -247,7 +249,7 @@ func (n *Notes) categorize(changes []Change, cfg *config.Config) {
 			at = len(cats) + 1
 			e.Scope = ""
 			if d, _, _ := cutPRSuffix(c.Subject); d != "" {
-				e.Description = d
+				e.Description = textsafe.Cut(d, MaxEcho)
 			}
 		}
 		buckets[at] = append(buckets[at], e)
@@ -290,17 +292,17 @@ func categoryOf(c *Change, cats []config.Category) int {
 
 func (n *Notes) entry(c *Change) Entry {
 	e := Entry{
-		Type: c.Type, Scope: c.Scope, Description: c.Description,
-		Breaking: c.Breaking, BreakingNote: c.BreakingNote,
+		Type: c.Type, Scope: textsafe.Cut(c.Scope, limits.Echo), Description: textsafe.Cut(c.Description, MaxEcho),
+		Breaking: c.Breaking, BreakingNote: textsafe.Cut(c.BreakingNote, MaxNote),
 		Hash: c.Hash, ShortHash: short(c.Hash),
 	}
 	if n.RepoURL != "" {
 		e.CommitURL = n.RepoURL + "/commit/" + c.Hash
 	}
 	if a := authorOf(c); a.Login != "" {
-		e.Author = "@" + a.Login
+		e.Author = "@" + textsafe.Cut(a.Login, limits.Echo)
 	} else {
-		e.Author = a.Name
+		e.Author = textsafe.Cut(a.Name, limits.Echo)
 	}
 	if c.PR != nil && c.PR.Number > 0 {
 		e.PR = c.PR.Number
@@ -308,20 +310,26 @@ func (n *Notes) entry(c *Change) Entry {
 		if e.PRURL == "" && n.RepoURL != "" {
 			e.PRURL = fmt.Sprintf("%s/pull/%d", n.RepoURL, c.PR.Number)
 		}
-		e.Labels = append([]string(nil), c.PR.Labels...)
+		for _, l := range c.PR.Labels {
+			e.Labels = append(e.Labels, textsafe.Cut(l, limits.Echo))
+		}
 	}
 	return e
 }
 
 // contributors lists authors and co-authors once each, sorted by name
-// without regard to case; a GitHub login stands for the person when known.
-func contributors(changes []Change) []Contributor {
+// without regard to case; a GitHub login stands for the person when known,
+// with a link to the profile under profiles (see profileBase) when the
+// login is a valid one.
+func contributors(changes []Change, profiles string) []Contributor {
 	seen := map[string]bool{}
 	var out []Contributor
 	add := func(p Person) {
-		name, key := p.Name, "name:"+strings.ToLower(p.Name)
+		name, key := textsafe.Cut(p.Name, limits.Echo), "name:"+strings.ToLower(p.Name)
+		var url string
 		if p.Login != "" {
-			name, key = "@"+p.Login, "login:"+strings.ToLower(p.Login)
+			name, key = "@"+textsafe.Cut(p.Login, limits.Echo), "login:"+strings.ToLower(p.Login)
+			url = profileURL(profiles, p.Login)
 		} else if p.Email != "" {
 			key = "email:" + strings.ToLower(p.Email)
 		}
@@ -329,7 +337,7 @@ func contributors(changes []Change) []Contributor {
 			return
 		}
 		seen[key] = true
-		out = append(out, Contributor{Name: name})
+		out = append(out, Contributor{Name: name, URL: url})
 	}
 	for _, c := range changes {
 		add(authorOf(&c))
@@ -353,6 +361,33 @@ func contributors(changes []Change) []Contributor {
 		dedup = append(dedup, c)
 	}
 	return dedup
+}
+
+// profileBase is the web root of the repository's GitHub host
+// ("https://github.com"), where profiles live; "" when the repository URL
+// is unknown.
+func profileBase(repoURL string) string {
+	u, err := url.Parse(repoURL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// loginRe is what GitHub allows in a login (a bot's ends in "[bot]"); a
+// login that is not one gets no link.
+var loginRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9]|-[A-Za-z0-9]){0,38}(\[bot\])?$`)
+
+// profileURL is a login's profile page, an app's for a bot, or "".
+func profileURL(base, login string) string {
+	g := loginRe.FindStringSubmatch(login)
+	if base == "" || g == nil {
+		return ""
+	}
+	if g[1] != "" {
+		return base + "/apps/" + strings.TrimSuffix(login, "[bot]")
+	}
+	return base + "/" + login
 }
 
 // authorOf is who a change is credited to: the pull request's author when
