@@ -70,7 +70,7 @@ func slackNames(names []string) []string {
 	out := make([]string, len(names))
 	for i, f := range names {
 		out[i] = f
-		if !strings.HasPrefix(f, "FF_") || !isFlagName(f) {
+		if !ffName(f) {
 			out[i] = slack(f)
 		}
 	}
@@ -78,11 +78,16 @@ func slackNames(names []string) []string {
 }
 
 // slackCommand writes a rollout command: its name is releasebot's own, the
-// flag it may name is escaped as slackNames does.
+// flag it may name is kept or escaped as slackNames does.
 func slackCommand(c string) string {
 	name, args, _ := strings.Cut(c, " ")
 	if args == "" {
 		return name
 	}
-	return name + " " + strings.Join(slackNames(strings.Fields(args)), " ")
+	if flag, rest, _ := strings.Cut(args, " "); ffName(flag) {
+		return name + " " + flag + " " + slack(rest)
+	}
+	return name + " " + slack(args)
 }
+
+func ffName(s string) bool { return strings.HasPrefix(s, "FF_") && isFlagName(s) }

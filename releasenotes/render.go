@@ -90,8 +90,9 @@ func Markdown(n *Notes) string {
 func newTemplate() *template.Template {
 	return template.New("RELEASE_NOTES.md").Option("missingkey=error").Funcs(template.FuncMap{
 		"link":       link,
-		"md":         md,
-		"paragraphs": paragraphs,
+		"md":         func(s string) string { return md(textsafe.Cut(s, MaxEcho)) },
+		"paragraphs": func(s string) string { return paragraphs(textsafe.Cut(s, MaxNote)) },
+		"codecell":   codeCell,
 		"code":       code,
 		"cell":       TableCell,
 		"indent":     indent,
@@ -118,8 +119,14 @@ func link(text, url string) string {
 
 var urlEscaper = strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "\n", "%0A", "\r", "%0D", "\t", "%09")
 
-// code wraps text in a code span, with enough backticks for what it holds.
-func code(s string) string { return textsafe.Code(s) }
+// code wraps text in a code span, with enough backticks for what it holds,
+// on one line, cut to MaxEcho runes.
+func code(s string) string { return textsafe.Code(textsafe.Cut(s, MaxEcho)) }
+
+// codeCell is code for a table cell: GitHub splits a row at every
+// unescaped pipe, even inside a code span, and drops the backslash of an
+// escaped one there.
+func codeCell(s string) string { return strings.ReplaceAll(code(s), "|", `\|`) }
 
 // MaxEcho bounds, in runes, each piece of text the notes quote from a
 // commit or a pull request (a subject, a scope, an author's name): longer
@@ -185,8 +192,8 @@ func paragraphs(s string) string {
 
 // TableCell makes text safe in a Markdown table cell: md's escaping, which
 // keeps it on one line, escapes the pipe and shows raw HTML, emphasis and
-// strikethrough (PromQL's =~, a glob's *) as typed.
-func TableCell(s string) string { return md(s) }
+// strikethrough (PromQL's =~, a glob's *) as typed; cut to MaxNote runes.
+func TableCell(s string) string { return md(textsafe.Cut(s, MaxNote)) }
 
 // indent prefixes every line but the first with n spaces.
 func indent(n int, s string) string {
