@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/releasebot/releasebot/internal/limits"
 )
 
 // hostile are texts written to do harm where the notes echo them.
@@ -61,7 +64,23 @@ func hostileNotes(t *testing.T) *Notes {
 // or table row of the input's making, no line too long.
 func TestNotesInert(t *testing.T) {
 	t.Parallel()
-	doc := Markdown(hostileNotes(t))
+	n := hostileNotes(t)
+	// The data is cut too, for --format json and a team's own template.
+	for _, sec := range n.Sections {
+		for _, e := range sec.Entries {
+			if utf8.RuneCountInString(e.Description) > MaxEcho || utf8.RuneCountInString(e.Scope) > limits.Echo ||
+				utf8.RuneCountInString(e.Author) > limits.Echo+1 || utf8.RuneCountInString(e.BreakingNote) > MaxNote {
+				t.Errorf("an entry not cut: %d, %d, %d, %d runes", utf8.RuneCountInString(e.Description), utf8.RuneCountInString(e.Scope),
+					utf8.RuneCountInString(e.Author), utf8.RuneCountInString(e.BreakingNote))
+			}
+		}
+	}
+	for _, c := range n.Contributors {
+		if utf8.RuneCountInString(c.Name) > limits.Echo+1 {
+			t.Errorf("a contributor of %d runes", utf8.RuneCountInString(c.Name))
+		}
+	}
+	doc := Markdown(n)
 	// Code spans show their text as typed, HTML and mentions included.
 	text := regexp.MustCompile("`` [^\n]*? ``|`[^`\n]*`").ReplaceAllString(doc, "")
 	markers := regexp.MustCompile(`<!-- /?releasebot:[a-z-]+ -->`)
