@@ -136,7 +136,10 @@ const (
 // GitHub metadata says who, else the git author name.
 type Contributor struct {
 	Name string `json:"name"`
-	URL  string `json:"url,omitempty"`
+	// URL is the login's profile on the repository's GitHub host, when both
+	// are known. The notes link the name to it rather than mention it: a
+	// mention in the release PR's body would notify everyone on each edit.
+	URL string `json:"url,omitempty"`
 }
 
 // RolloutStep is a command to run and what to check around it.

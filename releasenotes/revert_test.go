@@ -97,6 +97,16 @@ func TestRevertForms(t *testing.T) {
 			r.commitStaged("Revert \"feat(quiz): add the quiz (#12)\" (#13)\n\nThis reverts commit " + quiz + ".\n")
 		}, 2, BumpPatch, []string{"keep the cart"}},
 
+		{"Revert button on a merged PR, squash-merged", func(r *gitRepo) {
+			r.git("checkout", "-q", "-b", "quiz")
+			r.commit("feat(quiz): add the quiz")
+			m := r.merge("quiz", "Merge pull request #12 from acme/quiz\n\nAdd the quiz")
+			r.commit("fix(cart): keep the cart (#14)")
+			r.n++
+			r.git("revert", "--no-commit", "-m", "1", m)
+			r.commitStaged("Revert \"Merge pull request #12 from acme/quiz\" (#13)\n\nThis reverts commit " + m + ", reversing\nchanges made to " + r.git("rev-parse", m+"^1") + ".\n")
+		}, 2, BumpPatch, []string{"keep the cart"}},
+
 		{"Revert button on a rebased PR of two commits, squash-merged", func(r *gitRepo) {
 			a := r.commit("feat(quiz): add the quiz")
 			b := r.commit("feat(quiz): quiz scores")
