@@ -73,7 +73,7 @@ func FuzzReleaseAs(f *testing.F) {
 				t.Fatalf("an empty footer decided %v, %q", d.Next, d.Warnings)
 			}
 		case err != nil || prev != nil && !want.GreaterThan(prev):
-			if d.Next != nil || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "Release-As: "+m.ReleaseAs+" ") {
+			if d.Next != nil || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "Release-As: "+echo(m.ReleaseAs)+" ") || strings.ContainsAny(d.Warnings[0], "\x00\x1b\u2028") {
 				t.Fatalf("Release-As %q over %v: next %v, warnings %q", m.ReleaseAs, prev, d.Next, d.Warnings)
 			}
 		default:

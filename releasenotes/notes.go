@@ -503,7 +503,7 @@ func cancelReverts(changes []Change, merged map[string][]string) ([]Change, int,
 				targets = append(targets, match)
 			case match == -2:
 				warnings = append(warnings, fmt.Sprintf("the revert %s names no hash, and several commits of the range have the subject %q it quotes; nothing was cancelled for it: add \"This reverts commit <hash>.\" to its message",
-					short(changes[i].Hash), textsafe.Cut(textsafe.OneLine(r.Subject), limits.Echo)))
+					short(changes[i].Hash), echo(r.Subject)))
 				fallthrough
 			default:
 				outside[i] = true
