@@ -465,8 +465,8 @@ func cancelReverts(changes []Change, merged map[string][]string) ([]Change, int,
 			return older(append([]string{found[0]}, merged[found[0]]...)...), true
 		}
 		sort.Strings(found)
-		for k := range found {
-			found[k] = short(found[k])
+		for k := range found { // long enough to tell them apart
+			found[k] = found[k][:min(len(found[k]), len(h)+5)]
 		}
 		warnings = append(warnings, fmt.Sprintf("the revert %s names %s, which could be any of %s; nothing was cancelled for it: name the commit by its full hash",
 			short(changes[i].Hash), h, strings.Join(found, ", ")))

@@ -243,7 +243,7 @@ func TestCancelRevertsAmbiguous(t *testing.T) {
 		kept    int
 		warning string
 	}{
-		{"prefix of two commits", Revert{Hashes: []string{"abcdef0"}}, 3, "the revert 0000000 names abcdef0, which could be any of abcdef0, abcdef0; nothing was cancelled"},
+		{"prefix of two commits", Revert{Hashes: []string{"abcdef0"}}, 3, "the revert 0000000 names abcdef0, which could be any of abcdef011111, abcdef022222; nothing was cancelled"},
 		{"longer prefix of one", Revert{Hashes: []string{"abcdef01"}}, 1, ""},
 		{"full hash", Revert{Hashes: []string{a2}}, 1, ""},
 		{"too short a prefix", Revert{Hashes: []string{"abcdef"}}, 3, ""},
