@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func FuzzReleaseAs(f *testing.F) {
 				t.Fatalf("an empty footer decided %v, %q", d.Next, d.Warnings)
 			}
 		case err != nil || prev != nil && !want.GreaterThan(prev):
-			if d.Next != nil || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "Release-As: "+m.ReleaseAs+" ") {
+			if d.Next != nil || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "Release-As: "+echo(m.ReleaseAs)+" ") || strings.ContainsAny(d.Warnings[0], "\x00\x1b\u2028") {
 				t.Fatalf("Release-As %q over %v: next %v, warnings %q", m.ReleaseAs, prev, d.Next, d.Warnings)
 			}
 		default:
@@ -125,6 +126,8 @@ func FuzzRepoURLFromRemote(f *testing.F) {
 func FuzzNotes(f *testing.F) {
 	f.Add("feat(nav): footer links (#12)\x00fix: typo\x00docs: spelling\x00Update README", "1.2.3")
 	f.Add("feat: a\x00Revert \"feat: a\"\n\nThis reverts commit 0000000000000000000000000000000000000001.", "")
+	f.Add("fix(@here): <!channel> <@U123> @octocat <img src=x onerror=alert(1)> <!-- hide\n\nBREAKING CHANGE: <details>\n- x\n@team\x00Revert \"feat: x (#2)\" (#3)\n\nThis reverts commit 0000000000000000000000000000000000000003.\x00feat: x (#2)", "1.0.0")
+	f.Add("revert: noodles\n\nRefs: 0000000, 0000000000000000000000000000000000000002\x00feat: b\x00feat: a", "")
 	f.Add("chore(deps)!: drop Node 16\x00chore: x\n\nRelease-As: 9.0.0\x00fix: | pipes | and <b>html</b> ~x~ FF_NEW_ONBOARDING", "0.4.1")
 	f.Fuzz(func(t *testing.T, messages, previous string) {
 		h := &History{To: "HEAD", Head: fmt.Sprintf("%040x", 0)}
@@ -150,6 +153,15 @@ func FuzzNotes(f *testing.F) {
 			t.Fatalf("release %v, tag %q, decision %v", n.Release, n.Tag, n.Decision.Next)
 		}
 		doc := Markdown(n)
+		// Whatever the messages hold, the notes hold no HTML and no mention
+		// of their making outside code spans.
+		text := regexp.MustCompile(`<!-- /?releasebot:[a-z-]+ -->`).ReplaceAllString(stripCode(doc), "")
+		if i := strings.IndexByte(text, '<'); i >= 0 {
+			t.Fatalf("raw < in the notes: %q", text[max(0, i-40):min(len(text), i+40)])
+		}
+		if m := mentionRe.FindString(text); m != "" {
+			t.Fatalf("a mention %q in the notes", m)
+		}
 		again, err := Build(h, o)
 		if err != nil {
 			t.Fatal(err)

@@ -134,6 +134,11 @@ type History struct {
 	Commits int `json:"commits"`
 	// Changes are newest first, in git log order.
 	Changes []Change `json:"changes"`
+	// Merged maps each merge commit of the range to the commits it brought
+	// in (reachable from its other parents, off the first-parent line of
+	// the head), so that a revert of the merge ("git revert -m 1", GitHub's
+	// Revert button on a merged pull request) undoes all of them.
+	Merged map[string][]string `json:"merged,omitempty"`
 }
 
 // RangeOptions says which history to read.
@@ -219,10 +224,11 @@ func (r *Repo) History(ctx context.Context, o RangeOptions) (*History, error) {
 	return h, nil
 }
 
-// attributeMerges gives the commits a pull request's merge commit brought in
-// that PR's number: the commits reachable from the merge's other parents
-// without crossing the first-parent line from the head. Older merges go
-// first, so a PR merged into another PR keeps its own number.
+// attributeMerges records what each merge commit brought in — the commits
+// reachable from the merge's other parents without crossing the
+// first-parent line from the head — in h.Merged, and gives those commits
+// the merge's pull request number. Older merges go first, so a PR merged
+// into another PR keeps its own number.
 func attributeMerges(h *History, parents map[string][]string) {
 	index := make(map[string]int, len(h.Changes))
 	for i, c := range h.Changes {
@@ -242,10 +248,11 @@ func attributeMerges(h *History, parents map[string][]string) {
 	}
 	for i := len(h.Changes) - 1; i >= 0; i-- {
 		m := h.Changes[i]
-		if !m.Merge || m.PR == nil {
+		if !m.Merge {
 			continue
 		}
 		seen := map[string]bool{}
+		var brought []string
 		queue := append([]string(nil), parents[m.Hash][1:]...)
 		for len(queue) > 0 {
 			at := queue[0]
@@ -255,12 +262,17 @@ func attributeMerges(h *History, parents map[string][]string) {
 				continue
 			}
 			seen[at] = true
-			if c := &h.Changes[j]; c.PR == nil {
+			brought = append(brought, at)
+			if c := &h.Changes[j]; c.PR == nil && m.PR != nil {
 				pr := *m.PR
 				c.PR = &pr
 			}
 			queue = append(queue, parents[at]...)
 		}
+		if h.Merged == nil {
+			h.Merged = map[string][]string{}
+		}
+		h.Merged[m.Hash] = brought
 	}
 }
 

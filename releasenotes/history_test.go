@@ -180,6 +180,22 @@ var scenarios = []scenario{
 		cfg.TagPrefix = "release-"
 		return RangeOptions{TagPrefix: "release-"}, Options{Config: cfg}
 	}},
+	{"hostile", func(r *gitRepo) (RangeOptions, Options) {
+		// Everything a commit can carry into the notes, written to do harm:
+		// HTML, a comment that would hide the rest, mentions, Slack
+		// broadcasts, markup, links, a heading and table pipes, and a
+		// subject far too long.
+		r.commit("chore: start")
+		r.tag("v1.0.0")
+		r.commitAs("@here *Mallory*", "m@example.com", "feat(<img src=x onerror=alert(1)>): <!-- hide the rest")
+		r.commit("fix(@octocat): ping @acme/security and <!channel> <@U123> @here")
+		r.commit("feat: *bold* _it_ ~~gone~~ [x](javascript:alert(1)) ![i](https://evil.example/p.png) | a | b |")
+		r.commit("perf: <details><summary>open me</summary> &amp; &#60;b&#62;")
+		r.commit("fix!: # not a heading\n\nBREAKING CHANGE: a note with <script>alert(1)</script>\n- a list\n---\n# a heading\n> a quote\n1. one\n@channel see [here](https://evil.example)")
+		r.commit("fix: " + strings.Repeat("very long ", 200) + "end")
+		r.commit("Merge `code` and <b>html</b> FF_HOSTILE_FLAG")
+		return RangeOptions{}, Options{}
+	}},
 	{"github-metadata", func(r *gitRepo) (RangeOptions, Options) {
 		r.commit("chore: start")
 		r.tag("v1.0.0")

@@ -2,6 +2,7 @@ package releasenotes
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,12 +45,15 @@ type Footer struct {
 	Value string `json:"value"`
 }
 
-// Revert names the commit a revert undoes, as far as the message tells.
+// Revert names the commits a revert undoes, as far as the message tells.
 type Revert struct {
-	// Hash is the (possibly abbreviated) hash from "This reverts commit …" or
-	// a Refs footer; empty when the message does not say.
-	Hash string `json:"hash,omitempty"`
-	// Subject is the reverted commit's subject.
+	// Hashes are the (possibly abbreviated) hashes, lower case and each once,
+	// from every "This reverts commit …" line (git revert, GitHub's Revert
+	// button, and a squash of several reverts, one line each) and from the
+	// Refs footers (the Conventional Commits FAQ's "Refs: 676104e, a215868").
+	// Empty when the message does not say.
+	Hashes []string `json:"hashes,omitempty"`
+	// Subject is the reverted commit's subject, as the revert quotes it.
 	Subject string `json:"subject,omitempty"`
 }
 
@@ -59,7 +63,7 @@ func (m *Message) Conventional() bool { return m.Type != "" }
 var (
 	mergePRPrefix = "Merge pull request #"
 	gitRevertRe   = regexp.MustCompile(`^(?:Revert|Reapply) "(.*)"\s*$`)
-	revertHashRe  = regexp.MustCompile(`This reverts commit ([0-9a-fA-F]{7,64})`)
+	revertHashRe  = regexp.MustCompile(`(?m)^[ \t*-]*This reverts commit ([0-9a-fA-F]{7,64})\b`)
 	hashRe        = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
 )
 
@@ -118,9 +122,12 @@ func ParseCommit(message string) Message {
 	}
 	m.BreakingNote = strings.Join(notes, "\n\n")
 
+	// git writes `Revert "subject"` (and, from 2.44, `Reapply "subject"` for
+	// a revert of a revert); a squash merge of GitHub's Revert button adds
+	// " (#13)", already cut from desc.
 	var g []string
-	if strings.HasPrefix(subject, "Revert \"") || strings.HasPrefix(subject, "Reapply \"") {
-		if g = gitRevertRe.FindStringSubmatch(subject); g != nil && strings.TrimSpace(g[1]) == "" {
+	if m.Type == "" && (strings.HasPrefix(desc, "Revert \"") || strings.HasPrefix(desc, "Reapply \"")) {
+		if g = gitRevertRe.FindStringSubmatch(strings.TrimSpace(desc)); g != nil && strings.TrimSpace(g[1]) == "" {
 			g = nil
 		}
 	}
@@ -132,18 +139,39 @@ func ParseCommit(message string) Message {
 		m.Revert = &Revert{Subject: m.Description}
 	}
 	if m.Revert != nil {
-		if g := revertHashRe.FindStringSubmatch(rest); g != nil {
-			m.Revert.Hash = strings.ToLower(g[1])
-		} else {
-			for _, f := range m.Footers {
-				if strings.EqualFold(f.Token, "Refs") && hashRe.MatchString(strings.TrimSpace(f.Value)) {
-					m.Revert.Hash = strings.ToLower(strings.TrimSpace(f.Value))
-					break
-				}
+		m.Revert.Hashes = revertHashes(rest, m.Footers)
+	}
+	return m
+}
+
+// revertHashes collects the hashes a revert names: every "This reverts
+// commit X" line (a squash of several reverts has one per commit, GitHub
+// prefixes them "* "), then every hash of the Refs footers, which may list
+// several separated by commas or spaces. "reversing changes made to Y", the
+// mainline parent of a reverted merge, is not a target. Issue references
+// such as "#12" are not hashes and are skipped.
+func revertHashes(rest string, footers []Footer) []string {
+	var out []string
+	add := func(h string) {
+		h = strings.ToLower(h)
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	for _, g := range revertHashRe.FindAllStringSubmatch(rest, -1) {
+		add(g[1])
+	}
+	for _, f := range footers {
+		if !strings.EqualFold(f.Token, "Refs") {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(f.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+			if hashRe.MatchString(w) {
+				add(w)
 			}
 		}
 	}
-	return m
+	return out
 }
 
 // parseHeader reads "type(scope)!: description". It is written out rather

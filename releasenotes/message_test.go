@@ -122,13 +122,13 @@ func TestParseCommit(t *testing.T) {
 		{"git revert", "Revert \"feat: add the quiz\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.\n",
 			Message{Subject: `Revert "feat: add the quiz"`, Type: "revert", Description: "feat: add the quiz",
 				Body:   "This reverts commit 0123456789abcdef0123456789abcdef01234567.",
-				Revert: &Revert{Hash: "0123456789abcdef0123456789abcdef01234567", Subject: "feat: add the quiz"}}},
+				Revert: &Revert{Hashes: []string{"0123456789abcdef0123456789abcdef01234567"}, Subject: "feat: add the quiz"}}},
 		{"revert of a revert", "Revert \"Revert \"feat: q\"\"\n\nThis reverts commit abcdef1.",
 			Message{Subject: `Revert "Revert "feat: q""`, Type: "revert", Description: `Revert "feat: q"`,
-				Body: "This reverts commit abcdef1.", Revert: &Revert{Hash: "abcdef1", Subject: `Revert "feat: q"`}}},
+				Body: "This reverts commit abcdef1.", Revert: &Revert{Hashes: []string{"abcdef1"}, Subject: `Revert "feat: q"`}}},
 		{"conventional revert with refs", "revert: feat(x): y\n\nRefs: 1a2b3c4d",
 			Message{Subject: "revert: feat(x): y", Type: "revert", Description: "feat(x): y",
-				Footers: []Footer{{"Refs", "1a2b3c4d"}}, Revert: &Revert{Hash: "1a2b3c4d", Subject: "feat(x): y"}}},
+				Footers: []Footer{{"Refs", "1a2b3c4d"}}, Revert: &Revert{Hashes: []string{"1a2b3c4d"}, Subject: "feat(x): y"}}},
 		{"non-conforming", "Update README",
 			Message{Subject: "Update README", Description: "Update README"}},
 		{"no space after colon", "fix:typo",
@@ -197,4 +197,56 @@ func FuzzParseCommit(f *testing.F) {
 			t.Errorf("description %q is not valid UTF-8", m.Description)
 		}
 	})
+}
+
+// TestParseRevert covers the revert forms git, GitHub and the Conventional
+// Commits FAQ write.
+func TestParseRevert(t *testing.T) {
+	t.Parallel()
+	const a, b, p = "0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210fedcba98"
+	tests := []struct {
+		name, msg string
+		desc      string
+		pr        int
+		want      *Revert
+	}{
+		{"git revert", "Revert \"feat: b\"\n\nThis reverts commit " + a + ".\n",
+			"feat: b", 0, &Revert{Hashes: []string{a}, Subject: "feat: b"}},
+		{"git revert of a merge", "Revert \"Merge pull request #12 from acme/b\"\n\nThis reverts commit " + a + ", reversing\nchanges made to " + p + ".\n",
+			"Merge pull request #12 from acme/b", 0, &Revert{Hashes: []string{a}, Subject: "Merge pull request #12 from acme/b"}},
+		{"git reapply", "Reapply \"feat: b\"\n\nThis reverts commit " + a + ".",
+			"feat: b", 0, &Revert{Hashes: []string{a}, Subject: "feat: b"}},
+		{"revert of a revert", "Revert \"Revert \"feat: b\"\"\n\nThis reverts commit " + a + ".",
+			`Revert "feat: b"`, 0, &Revert{Hashes: []string{a}, Subject: `Revert "feat: b"`}},
+		{"GitHub's Revert button, squash-merged", "Revert \"feat: b (#12)\" (#13)\n\nThis reverts commit " + strings.ToUpper(a) + ".",
+			"feat: b (#12)", 13, &Revert{Hashes: []string{a}, Subject: "feat: b (#12)"}},
+		{"GitHub's Revert button on two commits, squash-merged", "Revert \"two features\" (#14)\n\n* Revert \"feat: a\"\n\nThis reverts commit " + a + ".\n\n* Revert \"feat: b\"\n\nThis reverts commit " + b + ".\n",
+			"two features", 14, &Revert{Hashes: []string{a, b}, Subject: "two features"}},
+		{"a bulleted reverts line", "Revert \"x\" (#15)\n\n* This reverts commit " + a + ".\n* This reverts commit " + a + ".",
+			"x", 15, &Revert{Hashes: []string{a}, Subject: "x"}},
+		{"Conventional Commits FAQ", "revert: let us never again speak of the noodle incident\n\nRefs: 676104e, a215868\n",
+			"let us never again speak of the noodle incident", 0, &Revert{Hashes: []string{"676104e", "a215868"}, Subject: "let us never again speak of the noodle incident"}},
+		{"FAQ form with two Refs footers and an issue", "revert(api): drop v2\n\nRefs: #12\nRefs: 676104E a215868 676104e",
+			"drop v2", 0, &Revert{Hashes: []string{"676104e", "a215868"}, Subject: "drop v2"}},
+		{"FAQ form with a body line", "revert: feat: b\n\nThis reverts commit " + a + ".",
+			"feat: b", 0, &Revert{Hashes: []string{a}, Subject: "feat: b"}},
+		{"no hash", "revert: feat: b", "feat: b", 0, &Revert{Subject: "feat: b"}},
+		{"too short to be a hash", "revert: x\n\nRefs: abc123", "x", 0, &Revert{Subject: "x"}},
+		{"a quoted revert line in prose is not a target", "Revert \"x\"\n\nAs git says, This reverts commit " + a + ".", "x", 0, &Revert{Subject: "x"}},
+		{"not a revert: the word alone", "Revert the quiz", "Revert the quiz", 0, nil},
+		{"not a revert: empty quotes", `Revert ""`, `Revert ""`, 0, nil},
+		{"not a revert: a feat mentioning reverts", "feat: b\n\nThis reverts commit " + a + ".", "b", 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := ParseCommit(tt.msg)
+			if m.Description != tt.desc || m.PR != tt.pr || !reflect.DeepEqual(m.Revert, tt.want) {
+				t.Errorf("ParseCommit(%q) = description %q, PR %d, revert %+v; want %q, %d, %+v", tt.msg, m.Description, m.PR, m.Revert, tt.desc, tt.pr, tt.want)
+			}
+			if (m.Type == "revert") != (tt.want != nil) {
+				t.Errorf("type %q", m.Type)
+			}
+		})
+	}
 }

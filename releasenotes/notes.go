@@ -2,6 +2,8 @@ package releasenotes
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Options is what shapes the notes beyond the history. Every field is
@@ -132,7 +136,10 @@ const (
 // GitHub metadata says who, else the git author name.
 type Contributor struct {
 	Name string `json:"name"`
-	URL  string `json:"url,omitempty"`
+	// URL is the login's profile on the repository's GitHub host, when both
+	// are known. The notes link the name to it rather than mention it: a
+	// mention in the release PR's body would notify everyone on each edit.
+	URL string `json:"url,omitempty"`
 }
 
 // RolloutStep is a command to run and what to check around it.
@@ -164,8 +171,9 @@ func Build(h *History, o Options) (*Notes, error) {
 		Prod:        o.Prod,
 		RolloutLog:  append([]RolloutEntry(nil), o.RolloutLog...),
 	}
-	changes, reverted := cancelReverts(h.Changes)
+	changes, reverted, warnings := cancelReverts(h.Changes, h.Merged)
 	n.Reverted = reverted
+	n.Warnings = append(n.Warnings, warnings...)
 	n.Decision = NextVersion(h.Previous.Version, changes)
 	if h.Commits == 0 {
 		n.Decision.Reason = "no commits since " + orRoot(h.From)
@@ -199,7 +207,7 @@ func Build(h *History, o Options) (*Notes, error) {
 		}
 	}
 	n.categorize(changes, cfg)
-	n.Contributors = contributors(changes)
+	n.Contributors = contributors(changes, profileBase(n.RepoURL))
 	touched := append([]string(nil), o.TouchedFlags...)
 	for _, c := range changes {
 		touched = append(touched, c.Flags...)
@@ -244,7 +252,7 @@ func (n *Notes) categorize(changes []Change, cfg *config.Config) {
 			at = len(cats) + 1
 			e.Scope = ""
 			if d, _, _ := cutPRSuffix(c.Subject); d != "" {
-				e.Description = d
+				e.Description = textsafe.Cut(d, MaxEcho)
 			}
 		}
 		buckets[at] = append(buckets[at], e)
@@ -287,17 +295,17 @@ func categoryOf(c *Change, cats []config.Category) int {
 
 func (n *Notes) entry(c *Change) Entry {
 	e := Entry{
-		Type: c.Type, Scope: c.Scope, Description: c.Description,
-		Breaking: c.Breaking, BreakingNote: c.BreakingNote,
+		Type: c.Type, Scope: textsafe.Cut(c.Scope, limits.Echo), Description: textsafe.Cut(c.Description, MaxEcho),
+		Breaking: c.Breaking, BreakingNote: textsafe.Cut(c.BreakingNote, MaxNote),
 		Hash: c.Hash, ShortHash: short(c.Hash),
 	}
 	if n.RepoURL != "" {
 		e.CommitURL = n.RepoURL + "/commit/" + c.Hash
 	}
 	if a := authorOf(c); a.Login != "" {
-		e.Author = "@" + a.Login
+		e.Author = "@" + textsafe.Cut(a.Login, limits.Echo)
 	} else {
-		e.Author = a.Name
+		e.Author = textsafe.Cut(a.Name, limits.Echo)
 	}
 	if c.PR != nil && c.PR.Number > 0 {
 		e.PR = c.PR.Number
@@ -305,20 +313,26 @@ func (n *Notes) entry(c *Change) Entry {
 		if e.PRURL == "" && n.RepoURL != "" {
 			e.PRURL = fmt.Sprintf("%s/pull/%d", n.RepoURL, c.PR.Number)
 		}
-		e.Labels = append([]string(nil), c.PR.Labels...)
+		for _, l := range c.PR.Labels {
+			e.Labels = append(e.Labels, textsafe.Cut(l, limits.Echo))
+		}
 	}
 	return e
 }
 
 // contributors lists authors and co-authors once each, sorted by name
-// without regard to case; a GitHub login stands for the person when known.
-func contributors(changes []Change) []Contributor {
+// without regard to case; a GitHub login stands for the person when known,
+// with a link to the profile under profiles (see profileBase) when the
+// login is a valid one.
+func contributors(changes []Change, profiles string) []Contributor {
 	seen := map[string]bool{}
 	var out []Contributor
 	add := func(p Person) {
-		name, key := p.Name, "name:"+strings.ToLower(p.Name)
+		name, key := textsafe.Cut(p.Name, limits.Echo), "name:"+strings.ToLower(p.Name)
+		var url string
 		if p.Login != "" {
-			name, key = "@"+p.Login, "login:"+strings.ToLower(p.Login)
+			name, key = "@"+textsafe.Cut(p.Login, limits.Echo), "login:"+strings.ToLower(p.Login)
+			url = profileURL(profiles, p.Login)
 		} else if p.Email != "" {
 			key = "email:" + strings.ToLower(p.Email)
 		}
@@ -326,7 +340,7 @@ func contributors(changes []Change) []Contributor {
 			return
 		}
 		seen[key] = true
-		out = append(out, Contributor{Name: name})
+		out = append(out, Contributor{Name: name, URL: url})
 	}
 	for _, c := range changes {
 		add(authorOf(&c))
@@ -352,6 +366,33 @@ func contributors(changes []Change) []Contributor {
 	return dedup
 }
 
+// profileBase is the web root of the repository's GitHub host
+// ("https://github.com"), where profiles live; "" when the repository URL
+// is unknown.
+func profileBase(repoURL string) string {
+	u, err := url.Parse(repoURL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// loginRe is what GitHub allows in a login (a bot's ends in "[bot]"); a
+// login that is not one gets no link.
+var loginRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9]|-[A-Za-z0-9]){0,38}(\[bot\])?$`)
+
+// profileURL is a login's profile page, an app's for a bot, or "".
+func profileURL(base, login string) string {
+	g := loginRe.FindStringSubmatch(login)
+	if base == "" || g == nil {
+		return ""
+	}
+	if g[1] != "" {
+		return base + "/apps/" + strings.TrimSuffix(login, "[bot]")
+	}
+	return base + "/" + login
+}
+
 // authorOf is who a change is credited to: the pull request's author when
 // GitHub says, else the commit's author.
 func authorOf(c *Change) Person {
@@ -361,56 +402,132 @@ func authorOf(c *Change) Person {
 	return c.Author
 }
 
-// cancelReverts drops each change reverted within the range together with
-// its revert, as conventional-changelog does; a revert of a revert brings the
-// original back. Changes stay newest first. It returns how many changes were
-// dropped.
-func cancelReverts(changes []Change) ([]Change, int) {
-	active := make([]bool, len(changes))
-	for i := range active {
-		active[i] = true
+// cancelReverts drops the changes a revert in the range undid, and the
+// reverts whose targets are all in the range, as conventional-changelog
+// does; changes stay newest first. It returns the changes that count, how
+// many were dropped, and warnings about reverts it could not place.
+//
+// A revert names its targets by hash (ParseCommit's Revert.Hashes): a full
+// hash, or a prefix of at least seven digits that must match exactly one
+// commit of the range older than the revert; an ambiguous prefix cancels
+// nothing and is warned about. A hash of a merge commit (see
+// History.Merged) targets every change that merge brought in. Only a revert
+// that names no hash at all is matched by subject, and only when exactly
+// one older change has that subject: a hash that is not in the range means
+// the reverted commit was released already.
+//
+// A change counts when no counting revert targets it, so a revert of a
+// revert brings the original back, and a third revert takes it out again.
+// A revert is listed (under "Reverts") only when it counts and names
+// something outside the range: it then undoes a released change.
+func cancelReverts(changes []Change, merged map[string][]string) ([]Change, int, []string) {
+	index := make(map[string]int, len(changes))
+	for i, c := range changes {
+		index[c.Hash] = i
 	}
-	undid := map[int]int{} // revert index → the index it cancelled
-	find := func(r *Revert, before int) int {
-		for j := len(changes) - 1; j > before; j-- { // older than the revert
-			h := changes[j].Hash
-			if r.Hash != "" && len(r.Hash) <= len(h) && strings.HasPrefix(h, r.Hash) {
-				return j
-			}
-		}
-		if r.Hash == "" && r.Subject != "" {
-			for j := before + 1; j < len(changes); j++ { // the newest match
-				if changes[j].Subject == r.Subject && active[j] {
-					return j
+	var warnings []string
+	// lookup resolves one hash named by the revert at i to the indexes of the
+	// changes it stands for; ok is false when the hash is not in the range.
+	lookup := func(h string, i int) (targets []int, ok bool) {
+		older := func(hashes ...string) []int {
+			var out []int
+			for _, x := range hashes {
+				if j, in := index[x]; in && j > i {
+					out = append(out, j)
 				}
 			}
+			return out
 		}
-		return -1
+		if _, in := index[h]; in {
+			return older(append([]string{h}, merged[h]...)...), true
+		}
+		if m, in := merged[h]; in {
+			return older(m...), true
+		}
+		if len(h) < 7 {
+			return nil, false
+		}
+		var found []string
+		for j := i + 1; j < len(changes); j++ {
+			if strings.HasPrefix(changes[j].Hash, h) {
+				found = append(found, changes[j].Hash)
+			}
+		}
+		for m := range merged {
+			if strings.HasPrefix(m, h) && !slices.Contains(found, m) {
+				found = append(found, m)
+			}
+		}
+		switch len(found) {
+		case 0:
+			return nil, false
+		case 1:
+			return older(append([]string{found[0]}, merged[found[0]]...)...), true
+		}
+		sort.Strings(found)
+		for k := range found { // long enough to tell them apart
+			found[k] = found[k][:min(len(found[k]), len(h)+5)]
+		}
+		warnings = append(warnings, fmt.Sprintf("the revert %s names %s, which could be any of %s; nothing was cancelled for it: name the commit by its full hash",
+			short(changes[i].Hash), h, strings.Join(found, ", ")))
+		return nil, false
 	}
-	for i := len(changes) - 1; i >= 0; i-- { // oldest first
+	revertsOf := make([][]int, len(changes)) // change → the reverts that target it
+	outside := make([]bool, len(changes))    // the revert names something not in the range
+	for i := range changes {
 		r := changes[i].Revert
 		if r == nil {
 			continue
 		}
-		t := find(r, i)
-		switch {
-		case t < 0:
-		case active[t]:
-			active[t], active[i] = false, false
-			undid[i] = t
-		default:
-			if x, ok := undid[t]; ok { // reverting a revert that cancelled x
-				active[x], active[i] = true, false
+		var targets []int
+		for _, h := range r.Hashes {
+			t, ok := lookup(h, i)
+			if !ok {
+				outside[i] = true
+			}
+			targets = append(targets, t...)
+		}
+		if len(r.Hashes) == 0 {
+			match := -1
+			for j := i + 1; j < len(changes) && r.Subject != ""; j++ {
+				if changes[j].Subject == r.Subject {
+					if match >= 0 {
+						match = -2 // several: the subject does not say which
+						break
+					}
+					match = j
+				}
+			}
+			switch {
+			case match >= 0:
+				targets = append(targets, match)
+			case match == -2:
+				warnings = append(warnings, fmt.Sprintf("the revert %s names no hash, and several commits of the range have the subject %q it quotes; nothing was cancelled for it: add \"This reverts commit <hash>.\" to its message",
+					short(changes[i].Hash), echo(r.Subject)))
+				fallthrough
+			default:
+				outside[i] = true
+			}
+		}
+		for _, t := range targets {
+			if !slices.Contains(revertsOf[t], i) {
+				revertsOf[t] = append(revertsOf[t], i)
 			}
 		}
 	}
+	// Reverts are newer than what they revert, so newest first every
+	// change's reverts are decided before the change.
+	counts := make([]bool, len(changes))
+	for i := range changes {
+		counts[i] = !slices.ContainsFunc(revertsOf[i], func(r int) bool { return counts[r] })
+	}
 	out := make([]Change, 0, len(changes))
 	for i, c := range changes {
-		if active[i] {
+		if counts[i] && (c.Revert == nil || outside[i]) {
 			out = append(out, c)
 		}
 	}
-	return out, len(changes) - len(out)
+	return out, len(changes) - len(out), warnings
 }
 
 // Count returns how many entries the notes list, breaking ones once.

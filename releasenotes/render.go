@@ -8,6 +8,10 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // TemplatePath is where a repository overrides the RELEASE_NOTES.md
@@ -85,58 +89,111 @@ func Markdown(n *Notes) string {
 
 func newTemplate() *template.Template {
 	return template.New("RELEASE_NOTES.md").Option("missingkey=error").Funcs(template.FuncMap{
-		"link":      link,
-		"code":      code,
-		"cell":      TableCell,
-		"indent":    indent,
-		"checklist": checklist,
-		"list":      list,
-		"inc":       func(i int) int { return i + 1 },
-		"commit":    commitLink,
-		"datetime":  datetime,
-		"status":    statusLabel,
-		"join":      strings.Join,
-		"percents":  percents,
+		"link":       link,
+		"md":         func(s string) string { return md(textsafe.Cut(s, MaxEcho)) },
+		"paragraphs": func(s string) string { return paragraphs(textsafe.Cut(s, MaxNote)) },
+		"codecell":   codeCell,
+		"code":       code,
+		"cell":       TableCell,
+		"indent":     indent,
+		"checklist":  checklist,
+		"list":       list,
+		"inc":        func(i int) int { return i + 1 },
+		"commit":     commitLink,
+		"datetime":   datetime,
+		"status":     statusLabel,
+		"join":       strings.Join,
+		"percents":   percents,
 	})
 }
 
-// link is [text](url), or text alone when the URL is unknown.
+// link is [text](url), or text alone when the URL is unknown or not an
+// http(s) address. text must be Markdown already (see md); the characters
+// that would end the URL or the link are percent-encoded.
 func link(text, url string) string {
-	if url == "" {
+	if url == "" || !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) {
 		return text
 	}
-	return "[" + text + "](" + url + ")"
+	return "[" + text + "](" + urlEscaper.Replace(url) + ")"
 }
 
-// code wraps text in a code span, with enough backticks for what it holds.
-func code(s string) string {
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
-}
+var urlEscaper = strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "\n", "%0A", "\r", "%0D", "\t", "%09")
 
-// TableCell makes text safe in a Markdown table cell: one line, pipes
-// escaped, no raw HTML, and no emphasis or strikethrough from PromQL's =~ or
-// a glob's * (GitHub strikes out text between two single tildes).
-func TableCell(s string) string { return cellEscaper.Replace(s) }
+// code wraps text in a code span, with enough backticks for what it holds,
+// on one line, cut to MaxEcho runes.
+func code(s string) string { return textsafe.Code(textsafe.Cut(s, MaxEcho)) }
 
-var cellEscaper = strings.NewReplacer(
-	`\`, `\\`,
-	"|", `\|`,
-	"*", `\*`,
-	"~", `\~`,
-	"`", "\\`",
-	"\r\n", " ",
-	"\n", " ",
-	"\r", " ",
-	"<", "&lt;",
-	">", "&gt;",
+// codeCell is code for a table cell: GitHub splits a row at every
+// unescaped pipe, even inside a code span, and drops the backslash of an
+// escaped one there.
+func codeCell(s string) string { return strings.ReplaceAll(code(s), "|", `\|`) }
+
+// MaxEcho bounds, in runes, each piece of text the notes quote from a
+// commit or a pull request (a subject, a scope, an author's name): longer
+// ones are cut and end in "…". A subject is a line; 300 runes hold any
+// honest one. A breaking change note may run to MaxNote.
+const (
+	MaxEcho = 300
+	MaxNote = 4000
 )
+
+// md makes text from outside inert inline GitHub Markdown, one line:
+// textsafe.Markdown (HTML and markup shown as typed, mentions that notify
+// nobody), except that an underscore between two letters or digits stays
+// bare, as GitHub never reads it as emphasis: metric, flag and file names
+// such as http_requests_total or FF_NEW_ONBOARDING stay readable in the
+// file itself.
+func md(s string) string {
+	s = textsafe.Markdown(s)
+	if !strings.Contains(s, `\_`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		// An escape is a pair; "\\_" is an escaped backslash, then "_".
+		if s[i+1] == '_' && wordRune(utf8.DecodeLastRuneInString(s[:i])) && wordRune(utf8.DecodeRuneInString(s[i+2:])) {
+			b.WriteByte('_')
+		} else {
+			b.WriteString(s[i : i+2])
+		}
+		i++
+	}
+	return b.String()
+}
+
+func wordRune(r rune, _ int) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// paragraphs renders a multi-line text from outside (a BREAKING CHANGE
+// note) as inert Markdown, line by line through md, keeping its line and
+// paragraph breaks; a line that would start a list, a quote, a heading
+// underline or a thematic break has that first mark escaped.
+func paragraphs(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		l = md(l)
+		if l == "" {
+			lines[i] = l
+			continue
+		}
+		if strings.IndexByte("-+=>", l[0]) >= 0 {
+			l = "\\" + l
+		} else if _, w := leadingNumber(l); w > 0 && len(l) > w && (l[w] == '.' || l[w] == ')') {
+			l = l[:w] + "\\" + l[w:]
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TableCell makes text safe in a Markdown table cell: md's escaping, which
+// keeps it on one line, escapes the pipe and shows raw HTML, emphasis and
+// strikethrough (PromQL's =~, a glob's *) as typed; cut to MaxNote runes.
+func TableCell(s string) string { return md(textsafe.Cut(s, MaxNote)) }
 
 // indent prefixes every line but the first with n spaces.
 func indent(n int, s string) string {

@@ -198,6 +198,9 @@ func TestTableCell(t *testing.T) {
 		`sum(x{code=~"5.."}) ≤ 0 · sum(y{a=~"b"})`: `sum(x{code=\~"5.."}) ≤ 0 · sum(y{a=\~"b"})`, // no strikethrough between the two ~
 		"<script>alert(1)</script>":                "&lt;script&gt;alert(1)&lt;/script&gt;",
 		"**bold** and `code` and a\\b":             "\\*\\*bold\\*\\* and \\`code\\` and a\\\\b",
+		"http_requests_total FF_NEW_ONBOARDING":    "http_requests_total FF_NEW_ONBOARDING", // GitHub reads no emphasis inside a word
+		"_it_ @here <!channel> [x](https://evil)":  `\_it\_ @` + "\u2060" + `here &lt;\!channel&gt; \[x\](https://evil)`,
+		"a\u2028b\tc": "a b c",
 	} {
 		if got := TableCell(in); got != want {
 			t.Errorf("TableCell(%q) = %q, want %q", in, got, want)

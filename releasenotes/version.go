@@ -5,6 +5,9 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Bump is how far a release moves the version.
@@ -90,9 +93,9 @@ func NextVersion(prev *semver.Version, changes []Change) Decision {
 		v, err := semver.StrictNewVersion(strings.TrimPrefix(c.ReleaseAs, "v"))
 		switch {
 		case err != nil:
-			d.Warnings = append(d.Warnings, fmt.Sprintf("Release-As: %s in %s is not a semantic version (x.y.z); ignored", c.ReleaseAs, short(c.Hash)))
+			d.Warnings = append(d.Warnings, fmt.Sprintf("Release-As: %s in %s is not a semantic version (x.y.z); ignored", echo(c.ReleaseAs), short(c.Hash)))
 		case prev != nil && !v.GreaterThan(prev):
-			d.Warnings = append(d.Warnings, fmt.Sprintf("Release-As: %s in %s is not above the last release %s; ignored", c.ReleaseAs, short(c.Hash), prev))
+			d.Warnings = append(d.Warnings, fmt.Sprintf("Release-As: %s in %s is not above the last release %s; ignored", echo(c.ReleaseAs), short(c.Hash), prev))
 		case d.Next == nil:
 			d.Next, d.ReleaseAs = v, c.Hash
 			d.Bump = bumpBetween(prev, v)
@@ -140,6 +143,10 @@ func bumpBetween(prev, next *semver.Version) Bump {
 	}
 	return BumpPatch
 }
+
+// echo is a value from a commit as a warning quotes it: one line, cut to
+// limits.Echo runes. Whoever prints the warning escapes it for where it goes.
+func echo(s string) string { return textsafe.Cut(textsafe.OneLine(s), limits.Echo) }
 
 func short(hash string) string {
 	if len(hash) > 7 {

@@ -1,7 +1,9 @@
 package releasenotes
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/Masterminds/semver/v3"
 )
@@ -61,14 +63,25 @@ func TestCancelReverts(t *testing.T) {
 	t.Parallel()
 	// Newest first, as git log gives them.
 	changes := []Change{
-		{Hash: "e5", Subject: "revert: feat: d", Type: "revert", Revert: &Revert{Subject: "feat: d"}},   // by subject
-		{Hash: "d4", Subject: "feat: d", Type: "feat"},                                                  // reverted by e5
-		{Hash: "c3", Subject: `Revert "x"`, Type: "revert", Revert: &Revert{Hash: "0ld", Subject: "x"}}, // reverts a release
-		{Hash: "b2", Subject: `Revert "feat: a"`, Type: "revert", Revert: &Revert{Hash: "a1"}},
+		{Hash: "e5", Subject: "revert: feat: d", Type: "revert", Revert: &Revert{Subject: "feat: d"}},               // by subject
+		{Hash: "d4", Subject: "feat: d", Type: "feat"},                                                              // reverted by e5
+		{Hash: "c3", Subject: `Revert "x"`, Type: "revert", Revert: &Revert{Hashes: []string{"0ld"}, Subject: "x"}}, // reverts a release
+		{Hash: "b2", Subject: `Revert "feat: a"`, Type: "revert", Revert: &Revert{Hashes: []string{"a1"}}},
 		{Hash: "a1", Subject: "feat: a", Type: "feat"},
 	}
-	kept, n := cancelReverts(changes)
+	kept, n, _ := cancelReverts(changes, nil)
 	if n != 4 || len(kept) != 1 || kept[0].Hash != "c3" {
 		t.Errorf("kept %v, dropped %d", kept, n)
+	}
+}
+
+// TestReleaseAsWarningEcho: a Release-As value is quoted on one line and cut.
+func TestReleaseAsWarningEcho(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"1.0\x1b[2J\u2028evil", strings.Repeat("9", 5000)} {
+		d := NextVersion(semver.MustParse("1.2.3"), []Change{{Hash: "0123456789", ReleaseAs: v}})
+		if len(d.Warnings) != 1 || strings.ContainsAny(d.Warnings[0], "\x1b\u2028") || utf8.RuneCountInString(d.Warnings[0]) > 300 {
+			t.Errorf("Release-As %.20q: warnings %q", v, d.Warnings)
+		}
 	}
 }
