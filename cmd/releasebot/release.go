@@ -11,6 +11,7 @@ import (
 
 	"github.com/releasebot/releasebot/audit"
 
+	"github.com/releasebot/releasebot/internal/textsafe"
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
@@ -115,7 +116,7 @@ func releaseLocally(e *env, g *globals, p *preparedNotes) error {
 		fmt.Fprintf(out, "  %-16s %d\n", s.Title, len(s.Entries))
 	}
 	for _, w := range n.Warnings {
-		fmt.Fprintf(out, "Warning: %s\n", w)
+		fmt.Fprintf(out, "Warning: %s\n", textsafe.Terminal(w))
 	}
 	fmt.Fprintf(out, "Runbook: %s (%d STAGE items)\n", n.Runbook.Source, n.Runbook.Items(releasenotes.PhaseStage))
 	fmt.Fprintf(out, "Wrote %s\n", path)
@@ -132,7 +133,7 @@ func releaseLocally(e *env, g *globals, p *preparedNotes) error {
 
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "Slack preview:")
-	for _, line := range strings.Split(strings.TrimRight(releasenotes.SlackPreview(n), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(textsafe.Terminal(releasenotes.SlackPreview(n)), "\n"), "\n") {
 		fmt.Fprintln(out, "  "+line)
 	}
 	return nil

@@ -225,3 +225,21 @@ func TestNotesReleaseAuditBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A commit's text reaches the terminal with no escape sequence in it: a
+// Release-As warning quoting it, and the Slack preview.
+func TestReleaseSummaryIsTerminalSafe(t *testing.T) {
+	t.Parallel()
+	repo := releasedRepo(t, nil)
+	repo.CommitFiles("feat: \x1b]0;pwned\x07colour \x1b[2J\n\nRelease-As: 9.9\x1b[31m", map[string]string{"d.txt": "d"})
+	r := runNotesBin(t, repo, "release", "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Warning: Release-As:") {
+		t.Fatalf("no Release-As warning:\n%s", r.stdout)
+	}
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") {
+		t.Errorf("escape sequences reached the terminal: %q", r.stdout)
+	}
+}
