@@ -10,6 +10,7 @@ import (
 
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/localgit"
 )
@@ -50,6 +51,9 @@ file), 3 the repository or a remote failed.`,
 			if err != nil {
 				return fail(exitBadUse, "%v", err)
 			}
+			if err := checkDefaultEnvironment(c.Context(), store, cfg); err != nil {
+				return err
+			}
 			if as == "" {
 				as = localUser(c.Context(), g.repo, e.getenv)
 			}
@@ -80,6 +84,25 @@ func openLocalStore(ctx context.Context, dir string, cfg *config.Config) (*local
 		outputs = append(outputs, r.Path)
 	}
 	return localgit.Open(ctx, dir, cfg.Branch, cfg.FlagsFile, outputs)
+}
+
+// checkDefaultEnvironment refuses a default_environment that the flag file
+// on the flag branch and the configuration both lack, at its line in the
+// configuration. A flag file that cannot be read is left to the command,
+// which says why.
+func checkDefaultEnvironment(ctx context.Context, store *localgit.Store, cfg *config.Config) error {
+	snap, err := store.Read(ctx)
+	if err != nil {
+		return nil
+	}
+	f, err := flags.Parse(cfg.FlagsFile, snap.Flags)
+	if err != nil {
+		return nil
+	}
+	if err := cfg.CheckDefaultEnvironment(f.EnvNames()); err != nil {
+		return fail(exitBadUse, "%v", err)
+	}
+	return nil
 }
 
 // localUser is git's user.name, else $USER.

@@ -164,6 +164,9 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		{"audit with an unknown default environment", withConfig("environments: {stage: {}}\ndefault_environment: nope\n"), []string{"audit"}, `.github/releasebot.yml:2: default_environment: "nope" is not one of the environments (prod, stage); name one of them`},
 		{"notes with an unknown default environment", withConfig("\ndefault_environment: nope\n"), []string{"notes"}, `.github/releasebot.yml:2: default_environment: "nope" is not one of the environments (prod, stage); name one of them`},
 		{"release with a misspelt default environment", withConfig("default_environment: prdo\n"), []string{"release", "--dry-run"}, `.github/releasebot.yml:1: default_environment: "prdo" is not one of the environments (prod, stage); did you mean prod?`},
+		{"cmd with an unknown default environment", withConfig("default_environment: nope\n"), []string{"cmd", "/canary 10"}, `.github/releasebot.yml:1: default_environment: "nope" is not one of the environments (prod, stage); name one of them`},
+		{"cmd /ab_status with an unknown default environment", withConfig("default_environment: nope\n"), []string{"cmd", "/ab_status"}, `.github/releasebot.yml:1: default_environment: "nope" is not one of the environments`},
+		{"flags show with an unknown default environment", withConfig("default_environment: nope\n"), []string{"flags", "show"}, `.github/releasebot.yml:1: default_environment: "nope" is not one of the environments`},
 		{"default environment in the wrong case", withConfig("default_environment: Prod\n"), []string{"audit"}, `default_environment: "Prod" is not one of the environments (prod, stage); did you mean prod?`},
 		{"default environment of the config only", func(t *testing.T) string {
 			return gittest.New(t, map[string]string{".github/releasebot.yml": "environments: {stage: {}, live: {}}\ndefault_environment: prod\n"}).Dir
