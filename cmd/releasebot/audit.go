@@ -109,8 +109,8 @@ PATH, or nothing to audit (every check skipped).`,
 				return fail(exitRefused, "the self-audit failed: %s", strings.Join(failed, ", "))
 			}
 			if rep.Status == audit.Skip {
-				return fail(exitBadUse, "nothing to audit: all %d checks were skipped (the table says why); describe %s under environments.%s in %s or commit the flag file %s, and run again",
-					len(rep.Checks), envName, envName, configPath(g), cfg.FlagsFile)
+				return fail(exitBadUse, "nothing to audit: all %d checks were skipped (the table gives each reason); add environments.%s with health_url and metrics_url to %s, or commit the flag file %s, and run again",
+					len(rep.Checks), envName, configPath(g), cfg.FlagsFile)
 			}
 			return nil
 		},
@@ -170,10 +170,10 @@ func checkClone(ctx context.Context, g *globals) error {
 	case err != nil && strings.Contains(err.Error(), "dubious ownership"):
 		return fail(exitBadUse, "git refuses %s because another user owns it; if you trust it, run git config --global --add safe.directory %s", repoName(g), absDir(g.repo))
 	case err != nil:
-		return fail(exitBadUse, "git could not open %s (%v); check that it is a readable git clone", repoName(g), err)
+		return fail(exitBadUse, "git could not open %s (%s); check that it is a readable git clone", repoName(g), gitComplaint(err))
 	case strings.HasPrefix(out, "true"):
 		return fail(exitBadUse, "%s is a bare repository, which has no work tree for the flag file; run releasebot in a clone of it", repoName(g))
-	case strings.Fields(out)[len(strings.Fields(out))-1] != "true":
+	case !strings.HasSuffix(out, "true"):
 		return fail(exitBadUse, "%s is inside a .git directory, not a work tree; run releasebot in the clone's work tree", repoName(g))
 	}
 	if _, err := gitOutput(ctx, g.repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err == nil {
@@ -187,7 +187,7 @@ func checkClone(ctx context.Context, g *globals) error {
 func noHeadError(ctx context.Context, g *globals) error {
 	list, err := gitOutput(ctx, g.repo, "for-each-ref", "--count=6", "--format=%(refname:short)", "refs/heads/")
 	if err != nil {
-		return fail(exitBadUse, "could not list the branches of %s: %v", repoName(g), err)
+		return fail(exitBadUse, "could not list the branches of %s (%s); check that it is a readable git clone", repoName(g), gitComplaint(err))
 	}
 	branches := strings.Fields(list)
 	if len(branches) == 0 {
@@ -198,6 +198,16 @@ func noHeadError(ctx context.Context, g *globals) error {
 	}
 	head, _ := gitOutput(ctx, g.repo, "symbolic-ref", "--quiet", "--short", "HEAD")
 	return fail(exitBadUse, "HEAD of %s is on the branch %s, which has no commits yet; check out the release branch (one of %s) and run again", repoName(g), cmp.Or(head, "(unknown)"), strings.Join(branches, ", "))
+}
+
+// gitComplaint is the gist of a gitOutput error for a sentence: git's first
+// line without the "git CMD: fatal: " in front.
+func gitComplaint(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "git ") {
+		msg = rest
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(msg, "fatal: "), "error: ")
 }
 
 // absDir is dir made absolute for a message, or dir when that fails.

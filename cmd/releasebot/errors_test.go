@@ -214,7 +214,7 @@ func TestAuditWithoutAnythingToAudit(t *testing.T) {
 	src.Git("clone", "-q", "--depth", "1", "file://"+src.Dir, shallow)
 	for _, args := range [][]string{nil, {"--json"}} {
 		r := runIn(t, append([]string{"audit", "--repo", shallow}, args...)...)
-		assertOneSentence(t, r, exitBadUse, "nothing to audit: all 8 checks were skipped (the table says why); describe stage under environments.stage in .github/releasebot.yml or commit the flag file .release/flags.yaml, and run again")
+		assertOneSentence(t, r, exitBadUse, "nothing to audit: all 8 checks were skipped (the table gives each reason); add environments.stage with health_url and metrics_url to .github/releasebot.yml, or commit the flag file .release/flags.yaml, and run again")
 		if args == nil && !strings.HasPrefix(r.stdout, "Self-audit: ⏭️ skip (8 checks: 8 skip)\n") {
 			t.Errorf("headline:\n%s", r.stdout)
 		}
@@ -304,5 +304,22 @@ func TestGitMissing(t *testing.T) {
 	t.Setenv("PATH", path)
 	if after := gitState(t, repo.Dir); after != before {
 		t.Errorf("the repository changed:\nbefore %s\nafter %s", before, after)
+	}
+}
+
+// TestRepositoryOfAnotherUser: git's "dubious ownership" refusal becomes
+// the one command that lifts it. It needs root to give the clone away.
+func TestRepositoryOfAnotherUser(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown the clone to another user")
+	}
+	repo := gittest.New(t, map[string]string{".release/flags.yaml": twoEnvFlags})
+	if out, err := exec.Command("chown", "-R", "65534", repo.Dir).CombinedOutput(); err != nil {
+		t.Skipf("chown: %v %s", err, out)
+	}
+	for _, args := range [][]string{{"audit"}, {"cmd", "/canary 10"}, {"notes"}, {"release", "--dry-run"}} {
+		r := runIn(t, append(args, "--repo", repo.Dir)...)
+		assertOneSentence(t, r, exitBadUse, "because another user owns it; if you trust it, run git config --global --add safe.directory "+repo.Dir)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -174,6 +175,8 @@ func historyError(ctx context.Context, err error, g *globals, in notesInput) err
 			flag = "--from"
 		}
 		return fail(exitBadUse, "%s %s is not a commit or tag in %s; list the tags with 'git tag --list' (or fetch them with 'git fetch --tags')", flag, strconv.Quote(re.Rev), repoName(g))
+	case strings.Contains(err.Error(), "dubious ownership"):
+		return fail(exitBadUse, "git refuses %s because another user owns it; if you trust it, run git config --global --add safe.directory %s", repoName(g), absDir(g.repo))
 	case errors.Is(err, releasenotes.ErrShallow):
 		return fail(exitBadUse, "in %s, %v", repoName(g), err)
 	}
