@@ -165,6 +165,8 @@ func configPath(g *globals) string { return cmp.Or(g.config, config.DefaultPath)
 func checkClone(ctx context.Context, g *globals) error {
 	out, err := gitOutput(ctx, g.repo, "rev-parse", "--is-bare-repository", "--is-inside-work-tree")
 	switch {
+	case err != nil && isGitMissing(err):
+		return errGitMissing
 	case err != nil && strings.Contains(err.Error(), "not a git repository"):
 		return fail(exitBadUse, "%s is not a git clone; run releasebot inside one or pass --repo DIR", repoName(g))
 	case err != nil && strings.Contains(err.Error(), "dubious ownership"):
@@ -186,6 +188,9 @@ func checkClone(ctx context.Context, g *globals) error {
 // commits at all, or HEAD on a new branch beside others.
 func noHeadError(ctx context.Context, g *globals) error {
 	list, err := gitOutput(ctx, g.repo, "for-each-ref", "--count=6", "--format=%(refname:short)", "refs/heads/")
+	if err != nil && isGitMissing(err) {
+		return errGitMissing
+	}
 	if err != nil {
 		return fail(exitBadUse, "could not list the branches of %s (%s); check that it is a readable git clone", repoName(g), gitComplaint(err))
 	}

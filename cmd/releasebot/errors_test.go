@@ -124,6 +124,11 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 			r.Git("checkout", "-q", "--orphan", "fresh")
 			return r.Dir
 		}, []string{"audit"}, "is on the branch fresh, which has no commits yet; check out the release branch (one of main) and run again"},
+		{"notes on an unborn branch", func(t *testing.T) string {
+			r := withFlags(t)
+			r.Git("checkout", "-q", "--orphan", "fresh")
+			return r.Dir
+		}, []string{"notes"}, "is on the branch fresh, which has no commits yet; check out the release branch (one of main) and run again"},
 		{"cmd on an unborn branch", func(t *testing.T) string {
 			r := withFlags(t)
 			r.Git("checkout", "-q", "--orphan", "fresh")
@@ -321,5 +326,16 @@ func TestRepositoryOfAnotherUser(t *testing.T) {
 	for _, args := range [][]string{{"audit"}, {"cmd", "/canary 10"}, {"notes"}, {"release", "--dry-run"}} {
 		r := runIn(t, append(args, "--repo", repo.Dir)...)
 		assertOneSentence(t, r, exitBadUse, "because another user owns it; if you trust it, run git config --global --add safe.directory "+repo.Dir)
+	}
+}
+
+// TestAuditOfAFlagDirectory: the flags checks fail with the sentence that
+// says what flags_file must name, not Go's "is a directory".
+func TestAuditOfAFlagDirectory(t *testing.T) {
+	t.Parallel()
+	repo := gittest.New(t, map[string]string{".release/flags.yaml/x": "x", "a": "a"})
+	r := runIn(t, "audit", "--repo", repo.Dir)
+	if r.code != exitRefused || !strings.Contains(r.stdout, "| flags-stage | ❌ fail | the flag file .release/flags.yaml is a directory; flags_file in .github/releasebot.yml must name a file |") || strings.Contains(r.stdout, "read .release") {
+		t.Errorf("exit %d, stderr %q\n%s", r.code, r.stderr, r.stdout)
 	}
 }
