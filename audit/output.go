@@ -28,7 +28,8 @@ func (r Report) Markdown() string {
 }
 
 // Headline is one line for a title or a log: "Self-audit: ⚠️ warn (8 checks:
-// 5 pass, 1 warn, 2 skip)".
+// 5 pass, 1 warn, 2 skip)". An audit in which every check skipped reads
+// "Self-audit: ⏭️ skip (8 checks: 8 skip)", never pass.
 func (r Report) Headline() string {
 	counts := map[Status]int{}
 	for _, c := range r.Checks {
@@ -44,7 +45,7 @@ func (r Report) Headline() string {
 }
 
 // JSON renders the report as
-// {"status":"pass|warn|fail","checks":[{"name","status","reason","evidence":{"url","observed","threshold"}}]},
+// {"status":"pass|warn|fail|skip","checks":[{"name","status","reason","evidence":{"url","observed","threshold"}}]},
 // indented, with a final newline.
 func (r Report) JSON() []byte {
 	if r.Checks == nil {

@@ -49,3 +49,25 @@ func TestHeadline(t *testing.T) {
 		t.Errorf("Headline() = %q, want %q", got, want)
 	}
 }
+
+// TestNothingRanIsSkip: an audit whose every check skipped says skip in
+// each of its outputs — headline, JSON and the notes' table — never pass.
+func TestNothingRanIsSkip(t *testing.T) {
+	t.Parallel()
+	rep := Runner{}.Run(t.Context(), Skipped("ci", "GITHUB_TOKEN is not set"), Skipped("health", "stage has no health_url"))
+	if got, want := rep.Headline(), "Self-audit: ⏭️ skip (2 checks: 2 skip)"; got != want {
+		t.Errorf("Headline() = %q, want %q", got, want)
+	}
+	var back struct{ Status string }
+	if err := json.Unmarshal(rep.JSON(), &back); err != nil || back.Status != "skip" {
+		t.Errorf("JSON status = %q (%v), want skip", back.Status, err)
+	}
+	if got := rep.NotesTable().Status(); got != "skip" {
+		t.Errorf("notes table status = %q, want skip", got)
+	}
+	// One check that ran makes it a pass, the skips counted beside it.
+	rep = Runner{}.Run(t.Context(), Skipped("ci", "GITHUB_TOKEN is not set"), fixed{name: "version", res: Result{Status: Pass, Reason: "ok"}})
+	if got, want := rep.Headline(), "Self-audit: ✅ pass (2 checks: 1 pass, 1 skip)"; got != want {
+		t.Errorf("Headline() = %q, want %q", got, want)
+	}
+}

@@ -30,16 +30,22 @@ type Report struct {
 	Checks []Result `json:"checks"`
 }
 
-// Overall is fail if any check failed, else warn if any warned, else pass;
-// a skip does not lower it.
+// Overall is fail if any check failed, else warn if any warned, else pass if
+// any passed; a skip does not lower it. When nothing ran — no checks, or
+// every check skipped — it is skip: an audit that checked nothing has not
+// passed.
 func Overall(results []Result) Status {
-	s := Pass
+	s := Skip
 	for _, r := range results {
 		switch r.Status {
 		case Fail:
 			return Fail
 		case Warn:
 			s = Warn
+		case Pass:
+			if s == Skip {
+				s = Pass
+			}
 		}
 	}
 	return s

@@ -171,9 +171,14 @@ func TestOverall(t *testing.T) {
 		in   []Result
 		want Status
 	}{
-		{nil, Pass},
-		{r(Skip, Skip), Pass},
+		// Nothing ran: not a pass (this pinned pass before; issue 8).
+		{nil, Skip},
+		{r(Skip), Skip},
+		{r(Skip, Skip), Skip},
 		{r(Pass, Skip), Pass},
+		{r(Skip, Pass), Pass},
+		{r(Skip, Warn, Skip), Warn},
+		{r(Skip, Fail), Fail},
 		{r(Pass, Warn, Skip), Warn},
 		{r(Warn, Fail, Pass), Fail},
 	} {

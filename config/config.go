@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/releasebot/releasebot/internal/yamlstrict"
 )
 
@@ -42,6 +44,10 @@ type Config struct {
 	// Source names where the configuration came from ("built-in defaults",
 	// a path, or owner/repo@ref:path), for error messages.
 	Source string `yaml:"-"`
+
+	// defaultEnvLine is the line of default_environment in Source, 0 when
+	// the file does not set it; CheckDefaultEnvironment points there.
+	defaultEnvLine int
 }
 
 // Environment is where a deployment runs: its probes and Sentry names.
@@ -197,11 +203,60 @@ func Load(dir, file string) (*Config, error) {
 func Parse(source string, data []byte) (*Config, error) {
 	c := Default()
 	// Lists given in the file replace the defaults rather than merging.
-	if _, err := yamlstrict.Unmarshal(source, data, c); err != nil {
+	doc, err := yamlstrict.Unmarshal(source, data, c)
+	if err != nil {
 		return nil, err
 	}
 	c.Source = source
+	c.defaultEnvLine = keyLine(doc, "default_environment")
 	return c, nil
+}
+
+// keyLine is the line of a top-level key in a parsed document, or 0.
+func keyLine(doc *yaml.Node, key string) int {
+	if doc == nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return 0
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i].Line
+		}
+	}
+	return 0
+}
+
+// CheckDefaultEnvironment checks a default_environment set in the file
+// against the environments known: the configuration's and fileEnvs, those
+// of the flag file. It returns a *yamlstrict.Error at the key's line that
+// lists them and suggests the closest, or nil when the name is known, when
+// nothing defines any environment, or when the file leaves the key to its
+// default (a flag file without prod is then the flag file's to explain).
+func (c *Config) CheckDefaultEnvironment(fileEnvs []string) error {
+	if c.defaultEnvLine == 0 {
+		return nil
+	}
+	names := slices.Clone(fileEnvs)
+	for n := range c.Environments {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 || slices.Contains(names, c.DefaultEnvironment) {
+		return nil
+	}
+	slices.Sort(names)
+	fix := "name one of them"
+	if best, d := yamlstrict.Closest(c.DefaultEnvironment, names); best != "" && d <= 2 {
+		fix = "did you mean " + best + "?"
+	}
+	return &yamlstrict.Error{
+		File: c.Source, Line: c.defaultEnvLine, Path: "default_environment",
+		Msg: fmt.Sprintf("%q is not one of the environments (%s); %s", c.DefaultEnvironment, strings.Join(names, ", "), fix),
+	}
 }
 
 var (

@@ -206,3 +206,41 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckDefaultEnvironment(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		file     string
+		fileEnvs []string
+		want     string // "" for no error
+	}{
+		{"known from the flag file", "default_environment: live\n", []string{"stage", "live"}, ""},
+		{"known from the configuration", "environments: {live: {}}\ndefault_environment: live\n", nil, ""},
+		{"unknown", "# comment\n\ndefault_environment: nope\n", []string{"stage", "prod"}, `.github/releasebot.yml:3: default_environment: "nope" is not one of the environments (prod, stage); name one of them`},
+		{"misspelt", "default_environment: prdo\n", []string{"stage", "prod"}, `.github/releasebot.yml:1: default_environment: "prdo" is not one of the environments (prod, stage); did you mean prod?`},
+		{"other case", "default_environment: PROD\n", []string{"prod"}, `default_environment: "PROD" is not one of the environments (prod); did you mean prod?`},
+		{"union of both", "environments: {qa: {}}\ndefault_environment: prd\n", []string{"prod"}, `.github/releasebot.yml:2: default_environment: "prd" is not one of the environments (prod, qa); did you mean prod?`},
+		{"quoted", "default_environment: \"nope\"\n", []string{"prod"}, `.github/releasebot.yml:1: default_environment: "nope" is not one of the environments (prod)`},
+		{"no environments known", "default_environment: nope\n", nil, ""},
+		// Left to its default, prod is not the configuration's to explain.
+		{"implicit default", "tag_prefix: v\n", []string{"stage", "live"}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(DefaultPath, []byte(tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.CheckDefaultEnvironment(tt.fileEnvs)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if err := Default().CheckDefaultEnvironment([]string{"stage"}); err != nil {
+		t.Errorf("built-in defaults: %v", err)
+	}
+}

@@ -414,6 +414,16 @@ func (r *Repo) output(ctx context.Context, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
+// gitMissingError is git not found on PATH. It wraps exec.ErrNotFound so a
+// caller can tell it apart; its text says what to do instead of Go's.
+type gitMissingError struct{ err error }
+
+func (e *gitMissingError) Error() string {
+	return "git was not found on PATH; install git (e.g. apt-get install git) and run again"
+}
+
+func (e *gitMissingError) Unwrap() error { return e.err }
+
 // ErrNotRepository is wrapped when the directory is not a git clone.
 var ErrNotRepository = errors.New("not a git repository")
 
@@ -423,8 +433,10 @@ func gitError(args []string, err error, stderr []byte) error {
 	switch {
 	case errors.As(err, &pe) && pe.Op == "chdir": // the directory is missing
 		return fmt.Errorf("%s: %v: %w", pe.Path, pe.Err, ErrNotRepository)
+	case errors.Is(err, exec.ErrNotFound):
+		return &gitMissingError{err: err}
 	case !errors.As(err, &ee):
-		return fmt.Errorf("could not run git (is it installed?): %w", err)
+		return fmt.Errorf("could not run git: %w", err)
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(stderr)), "\n")
 	if strings.Contains(line, "not a git repository") {

@@ -50,21 +50,26 @@ SENTRY_PROJECT (over the configuration's sentry) for sentry; the variables the
 environment's headers name (${VAR}). Header values are never printed.
 With GITHUB_STEP_SUMMARY set the table is appended to the step summary.
 
-Exit codes: 0 every check passed or warned (or skipped), 1 a check failed,
-2 the audit could not run (bad configuration or command line).`,
+--env names an environment of the configuration or of the flag file; one the
+configuration does not describe has its health, metrics and Sentry checks
+skipped with the reason.
+
+Exit codes: 0 every check passed or warned (skips beside them are counted),
+1 a check failed, 2 the audit could not run: bad configuration or command
+line, a directory that is not a git clone or has no commits, git missing from
+PATH, or nothing to audit (every check skipped).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			// Outside a clone the audit still runs; a --repo that is not there
-			// at all is a typo, not a repository without history.
-			if fi, err := os.Stat(g.repo); err != nil || !fi.IsDir() {
-				return fail(exitBadUse, "--repo %s is not a directory; pass the clone's directory", g.repo)
-			}
 			cfg, err := config.Load(g.repo, g.config)
 			if err != nil {
 				return fail(exitBadUse, "%v", err)
 			}
-			if c.Flags().Changed("env") && cfg.Environments[envName] == nil {
-				return fail(exitBadUse, "--env %q is not an environment of %s; %s", envName, cfg.Source, knownEnvironments(cfg))
+			fileEnvs := flagFileEnvNames(g.repo, cfg)
+			if err := cfg.CheckDefaultEnvironment(fileEnvs); err != nil {
+				return fail(exitBadUse, "%v", err)
+			}
+			if c.Flags().Changed("env") && cfg.Environments[envName] == nil && !slices.Contains(fileEnvs, envName) {
+				return fail(exitBadUse, "--env %q is not an environment of %s", envName, knownEnvironments(cfg, fileEnvs))
 			}
 			if version != "" {
 				if _, err := semver.StrictNewVersion(strings.TrimPrefix(strings.TrimPrefix(version, cfg.TagPrefix), "v")); err != nil {
@@ -75,6 +80,11 @@ Exit codes: 0 every check passed or warned (or skipped), 1 a check failed,
 				return fail(exitBadUse, "--timeout must be above 0, e.g. 10s")
 			}
 			ctx := c.Context()
+			// An audit of no history has nothing to say about a release: it
+			// could not run, rather than pass on skips.
+			if err := checkClone(ctx, g); err != nil {
+				return err
+			}
 			plan := auditPlan(ctx, e, g, cfg, envName, version)
 			rep := plan.Run(ctx, audit.Runner{Timeout: timeout})
 			if asJSON {
@@ -98,6 +108,10 @@ Exit codes: 0 every check passed or warned (or skipped), 1 a check failed,
 				}
 				return fail(exitRefused, "the self-audit failed: %s", strings.Join(failed, ", "))
 			}
+			if rep.Status == audit.Skip {
+				return fail(exitBadUse, "nothing to audit: all %d checks were skipped (the table gives each reason); add environments.%s with health_url and metrics_url to %s, or commit the flag file %s, and run again",
+					len(rep.Checks), envName, configPath(g), cfg.FlagsFile)
+			}
 			return nil
 		},
 	}
@@ -108,16 +122,105 @@ Exit codes: 0 every check passed or warned (or skipped), 1 a check failed,
 	return c
 }
 
-func knownEnvironments(cfg *config.Config) string {
-	var names []string
+// knownEnvironments names where environments come from and lists them:
+// "built-in defaults or .release/flags.yaml; use one of prod, stage".
+func knownEnvironments(cfg *config.Config, fileEnvs []string) string {
+	names := slices.Clone(fileEnvs)
 	for n := range cfg.Environments {
-		names = append(names, n)
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	from := cfg.Source
+	if len(fileEnvs) > 0 || len(cfg.Environments) == 0 {
+		from += " or " + cfg.FlagsFile
 	}
 	if len(names) == 0 {
-		return "it defines no environments; add them under environments:"
+		return from + ", which define none; add it under environments: in either"
 	}
 	slices.Sort(names)
-	return "use one of " + strings.Join(names, ", ")
+	return from + "; use one of " + strings.Join(names, ", ")
+}
+
+// flagFileEnvNames lists the environments of the work tree's flag file, or
+// none when it is missing or does not parse (the flags checks say so).
+func flagFileEnvNames(dir string, cfg *config.Config) []string {
+	data, err := os.ReadFile(filepath.Join(dir, cfg.FlagsFile))
+	if err != nil {
+		return nil
+	}
+	f, err := flags.Parse(cfg.FlagsFile, data)
+	if err != nil {
+		return nil
+	}
+	return f.EnvNames()
+}
+
+// configPath names the configuration file a user would edit.
+func configPath(g *globals) string { return cmp.Or(g.config, config.DefaultPath) }
+
+// checkClone returns an exitError when --repo is not the work tree of a git
+// clone with a commit checked out: outside one, or in a repository without
+// commits, no check about the release can run.
+func checkClone(ctx context.Context, g *globals) error {
+	out, err := gitOutput(ctx, g.repo, "rev-parse", "--is-bare-repository", "--is-inside-work-tree")
+	switch {
+	case err != nil && isGitMissing(err):
+		return errGitMissing
+	case err != nil && strings.Contains(err.Error(), "not a git repository"):
+		return fail(exitBadUse, "%s is not a git clone; run releasebot inside one or pass --repo DIR", repoName(g))
+	case err != nil && strings.Contains(err.Error(), "dubious ownership"):
+		return fail(exitBadUse, "git refuses %s because another user owns it; if you trust it, run git config --global --add safe.directory %s", repoName(g), absDir(g.repo))
+	case err != nil:
+		return fail(exitBadUse, "git could not open %s (%s); check that it is a readable git clone", repoName(g), gitComplaint(err))
+	case strings.HasPrefix(out, "true"):
+		return fail(exitBadUse, "%s is a bare repository, which has no work tree for the flag file; run releasebot in a clone of it", repoName(g))
+	case !strings.HasSuffix(out, "true"):
+		return fail(exitBadUse, "%s is inside a .git directory, not a work tree; run releasebot in the clone's work tree", repoName(g))
+	}
+	if _, err := gitOutput(ctx, g.repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err == nil {
+		return nil
+	}
+	return noHeadError(ctx, g)
+}
+
+// noHeadError explains a HEAD without a commit: a repository with no
+// commits at all, or HEAD on a new branch beside others.
+func noHeadError(ctx context.Context, g *globals) error {
+	list, err := gitOutput(ctx, g.repo, "for-each-ref", "--count=6", "--format=%(refname:short)", "refs/heads/")
+	if err != nil && isGitMissing(err) {
+		return errGitMissing
+	}
+	if err != nil {
+		return fail(exitBadUse, "could not list the branches of %s (%s); check that it is a readable git clone", repoName(g), gitComplaint(err))
+	}
+	branches := strings.Fields(list)
+	if len(branches) == 0 {
+		return fail(exitBadUse, "the repository at %s has no commits yet; commit the flag file first", absDir(g.repo))
+	}
+	if len(branches) > 5 {
+		branches = append(branches[:5], "…")
+	}
+	head, _ := gitOutput(ctx, g.repo, "symbolic-ref", "--quiet", "--short", "HEAD")
+	return fail(exitBadUse, "HEAD of %s is on the branch %s, which has no commits yet; check out the release branch (one of %s) and run again", repoName(g), cmp.Or(head, "(unknown)"), strings.Join(branches, ", "))
+}
+
+// gitComplaint is the gist of a gitOutput error for a sentence: git's first
+// line without the "git CMD: fatal: " in front.
+func gitComplaint(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "git ") {
+		msg = rest
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(msg, "fatal: "), "error: ")
+}
+
+// absDir is dir made absolute for a message, or dir when that fails.
+func absDir(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // auditPlan gathers the audit's inputs from the environment, the clone and
@@ -230,8 +333,11 @@ func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg 
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Sprintf("no flag file %s", cfg.FlagsFile), ""
 	}
+	if fi, statErr := os.Stat(filepath.Join(dir, cfg.FlagsFile)); statErr == nil && fi.IsDir() {
+		return nil, "", fmt.Sprintf("the flag file %s is a directory; flags_file in %s must name a file", cfg.FlagsFile, config.DefaultPath)
+	}
 	if err != nil {
-		return nil, "", fmt.Sprintf("could not read %s: %v", cfg.FlagsFile, err)
+		return nil, "", fmt.Sprintf("could not read the flag file %s: %v", cfg.FlagsFile, err)
 	}
 	f, err := flags.Parse(cfg.FlagsFile, data)
 	if err != nil {

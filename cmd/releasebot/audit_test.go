@@ -168,18 +168,6 @@ func TestAuditCouldNotRun(t *testing.T) {
 	}
 }
 
-func TestAuditOutsideAClone(t *testing.T) {
-	r := runAudit(t, t.TempDir(), nil, "--json")
-	if r.code != exitOK {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	if !strings.Contains(r.stdout, `"name": "version",
-      "status": "skip",
-      "reason": "could not read the history of `) {
-		t.Errorf("version check:\n%s", r.stdout)
-	}
-}
-
 // TestAuditNeverPrintsTokens gives the audit services that echo what they
 // were sent — the stage header, GITHUB_TOKEN, SENTRY_AUTH_TOKEN — into
 // their answers, which become the checks' reasons; no token may reach the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/localgit"
 )
@@ -39,8 +40,9 @@ with SENTRY_AUTH_TOKEN, SENTRY_ORG, SENTRY_PROJECT, SENTRY_URL); a failing gate
 refuses with its reason unless --force. Lowering and /rollback never run them.
 
 Exit codes: 0 done or nothing to do, 1 refused (policy, gate, authorization,
-uncommitted edits to the flag file), 2 bad input (the command or the flag
-file), 3 the repository or a remote failed.`,
+uncommitted edits to the flag file), 2 bad input (the command, the flag
+file, a directory that is not a git clone or has no commits, git missing from
+PATH), 3 the repository or a remote failed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			// Bad input is answered before the repository is opened: a text
@@ -58,6 +60,9 @@ file), 3 the repository or a remote failed.`,
 			store, err := openLocalStore(c.Context(), g.repo, cfg)
 			if err != nil {
 				return fail(exitBadUse, "%v", err)
+			}
+			if err := checkDefaultEnvironment(c.Context(), store, cfg); err != nil {
+				return err
 			}
 			if as == "" {
 				as = localUser(c.Context(), g.repo, e.getenv)
@@ -89,6 +94,25 @@ func openLocalStore(ctx context.Context, dir string, cfg *config.Config) (*local
 		outputs = append(outputs, r.Path)
 	}
 	return localgit.Open(ctx, dir, cfg.Branch, cfg.FlagsFile, outputs)
+}
+
+// checkDefaultEnvironment refuses a default_environment that the flag file
+// on the flag branch and the configuration both lack, at its line in the
+// configuration. A flag file that cannot be read is left to the command,
+// which says why.
+func checkDefaultEnvironment(ctx context.Context, store *localgit.Store, cfg *config.Config) error {
+	snap, err := store.Read(ctx)
+	if err != nil {
+		return nil
+	}
+	f, err := flags.Parse(cfg.FlagsFile, snap.Flags)
+	if err != nil {
+		return nil
+	}
+	if err := cfg.CheckDefaultEnvironment(f.EnvNames()); err != nil {
+		return fail(exitBadUse, "%v", err)
+	}
+	return nil
 }
 
 // localUser is git's user.name, else $USER.

@@ -44,6 +44,9 @@ func newFlagsCommand(e *env, g *globals) *cobra.Command {
 		if err := chatops.CheckEnvironments(f, cfg); err != nil {
 			return nil, nil, fail(exitBadUse, "%v", err)
 		}
+		if err := cfg.CheckDefaultEnvironment(f.EnvNames()); err != nil {
+			return nil, nil, fail(exitBadUse, "%v", err)
+		}
 		return cfg, f, nil
 	}
 	envOf := func(cfg *config.Config, f *flags.File) (*flags.Environment, error) {

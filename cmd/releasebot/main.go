@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -35,8 +36,28 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.msg }
 
+// fail makes an exitError. An error among args that comes from git missing
+// on PATH replaces the whole message: whatever the command was doing, the
+// fix is the same, and Go's exec text is no help to a user.
 func fail(code int, format string, args ...any) error {
+	for _, a := range args {
+		if err, ok := a.(error); ok && isGitMissing(err) {
+			return errGitMissing
+		}
+	}
 	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// errGitMissing is what every command says when git is not on PATH. It is
+// bad input (exit 2): the set-up is wrong and running again will not help.
+var errGitMissing = &exitError{code: exitBadUse, msg: "git was not found on PATH; install git (e.g. apt-get install git) and run again"}
+
+// isGitMissing reports whether err comes from starting git when it is not
+// on PATH. The lookup happens when the command starts (exec.Command), so
+// this is exec.ErrNotFound for the program "git".
+func isGitMissing(err error) bool {
+	var ee *exec.Error
+	return errors.As(err, &ee) && ee.Name == "git" && errors.Is(ee.Err, exec.ErrNotFound)
 }
 
 // env is what a command may read of its surroundings; tests replace it.
@@ -67,7 +88,8 @@ the release PR on push, a self-audit, and /canary, /rollback, /toggle and
 /ab_status commands that commit the flag configuration to the repository.
 
 Exit codes: 0 done (or nothing to do), 1 refused or a check failed,
-2 bad input (command line, configuration, a file in the repository),
+2 bad input (command line, configuration, a file in the repository, a
+directory that is not a git clone or has no commits, git missing from PATH),
 3 a remote service failed, 130 and 143 interrupted by SIGINT or SIGTERM
 before finishing. A second signal ends the process at once.`,
 		SilenceUsage:  true,
@@ -77,6 +99,18 @@ before finishing. A second signal ends the process at once.`,
 	root.SetErr(e.stderr)
 	root.PersistentFlags().StringVar(&g.repo, "repo", ".", "the repository's local clone")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file (default .github/releasebot.yml in the repository)")
+	// Every command reads --repo; one that is not a directory is a typo, and
+	// saying so here keeps Go's "not a directory" out of each command's errors.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		fi, err := os.Stat(g.repo)
+		switch {
+		case err != nil:
+			return fail(exitBadUse, "--repo %s does not exist; pass the directory of a git clone", g.repo)
+		case !fi.IsDir():
+			return fail(exitBadUse, "--repo %s is a file, not a directory; pass the directory of a git clone", g.repo)
+		}
+		return nil
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fail(exitBadUse, "%v; see '%s --help'", err, c.CommandPath())
 	})
@@ -127,6 +161,9 @@ func run(ctx context.Context, args []string, e *env) int {
 		}
 		fmt.Fprintf(e.stderr, "releasebot: interrupted by %s %s\n", sig.name(), what)
 		return sig.exitCode()
+	}
+	if isGitMissing(err) {
+		err = errGitMissing
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -103,7 +105,7 @@ func prepareNotes(ctx context.Context, e *env, g *globals, in notesInput) (*prep
 	h, err := repo.History(ctx, releasenotes.RangeOptions{From: in.from, To: in.to, TagPrefix: cfg.TagPrefix})
 	stop()
 	if err != nil {
-		return nil, historyError(err, g, in)
+		return nil, historyError(ctx, err, g, in)
 	}
 	rb, err := loadRunbook(g.repo, cfg)
 	if err != nil {
@@ -130,20 +132,51 @@ func prepareNotes(ctx context.Context, e *env, g *globals, in notesInput) (*prep
 	if err != nil {
 		return nil, fail(exitBadUse, "--version: %v", err)
 	}
+	if err := checkForcedVersion(ctx, g, in, h, n); err != nil {
+		return nil, err
+	}
 	return &preparedNotes{cfg: cfg, notes: n, template: tmpl}, nil
 }
 
-func historyError(err error, g *globals, in notesInput) error {
+// checkForcedVersion refuses a --version that is already released: its tag
+// exists (on another commit than the end of the range, or as the start of
+// the range), or it is not newer than the release the range starts from.
+// The notes of a tagged release printed again (--to the tag, or a range
+// ending at its commit) are fine.
+func checkForcedVersion(ctx context.Context, g *globals, in notesInput, h *releasenotes.History, n *releasenotes.Notes) error {
+	if in.version == "" || !n.Release {
+		return nil
+	}
+	sha, err := gitOutput(ctx, g.repo, "rev-parse", "--verify", "--quiet", "refs/tags/"+n.Tag+"^{commit}")
+	if err == nil && h.Target.Name != n.Tag && (sha != h.Head || h.Previous.Name == n.Tag) {
+		return fail(exitBadUse, "version %s is already released as tag %s; pass a newer --version or omit it", n.Version, n.Tag)
+	}
+	v, err := semver.StrictNewVersion(n.Version)
+	if err == nil && h.Previous.Version != nil && !v.GreaterThan(h.Previous.Version) {
+		return fail(exitBadUse, "version %s is not newer than the last release %s; pass a newer --version or omit it", n.Version, h.Previous.Name)
+	}
+	return nil
+}
+
+func historyError(ctx context.Context, err error, g *globals, in notesInput) error {
 	var re *releasenotes.RevisionError
 	switch {
 	case errors.Is(err, releasenotes.ErrNotRepository):
 		return fail(exitBadUse, "%s is not a git clone; run releasebot inside one or pass --repo DIR", repoName(g))
+	case errors.As(err, &re) && re.Rev == "HEAD" && in.from == "":
+		// The default end of the range: HEAD has no commit yet.
+		if _, err := gitOutput(ctx, g.repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil {
+			return noHeadError(ctx, g)
+		}
+		return fail(exitBadUse, "--to HEAD is not a commit in %s; pass --to REV", repoName(g))
 	case errors.As(err, &re):
 		flag := "--to"
 		if re.Rev == in.from {
 			flag = "--from"
 		}
 		return fail(exitBadUse, "%s %s is not a commit or tag in %s; list the tags with 'git tag --list' (or fetch them with 'git fetch --tags')", flag, strconv.Quote(re.Rev), repoName(g))
+	case strings.Contains(err.Error(), "dubious ownership"):
+		return fail(exitBadUse, "git refuses %s because another user owns it; if you trust it, run git config --global --add safe.directory %s", repoName(g), absDir(g.repo))
 	case errors.Is(err, releasenotes.ErrShallow):
 		return fail(exitBadUse, "in %s, %v", repoName(g), err)
 	}
@@ -181,6 +214,14 @@ func loadRunbook(dir string, cfg *config.Config) (*releasenotes.Runbook, error) 
 func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Config, h *releasenotes.History) ([]releasenotes.FlagState, []string, error) {
 	data, err := repo.ReadFile(ctx, h.Head, cfg.FlagsFile)
 	if errors.Is(err, fs.ErrNotExist) {
+		// git reads a directory (or submodule) at the path as no file: say
+		// so, rather than print notes without the flags.
+		if kind, err := gitOutput(ctx, repo.Dir, "cat-file", "-t", h.Head+":"+cfg.FlagsFile); err == nil && kind != "blob" {
+			return nil, nil, fail(exitBadUse, "the flag file %s is a %s at %.7s; flags_file in %s must name a file", cfg.FlagsFile, map[string]string{"tree": "directory", "commit": "submodule"}[kind], h.Head, config.DefaultPath)
+		}
+		if err := cfg.CheckDefaultEnvironment(nil); err != nil {
+			return nil, nil, fail(exitBadUse, "%v", err)
+		}
 		return nil, nil, nil
 	}
 	if err != nil {
@@ -190,6 +231,9 @@ func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Co
 	f, err := flags.Parse(at, data)
 	if err != nil {
 		return nil, nil, fail(exitBadUse, "%v; fix the flag file and commit it", err)
+	}
+	if err := cfg.CheckDefaultEnvironment(f.EnvNames()); err != nil {
+		return nil, nil, fail(exitBadUse, "%v", err)
 	}
 	var states []releasenotes.FlagState
 	for _, env := range f.Environments {

@@ -183,7 +183,7 @@ func TestNotesReleaseAuditBadInput(t *testing.T) {
 			r.Write("RELEASE_NOTES.md", oldNotes)
 			return r
 		}, []string{"release", "--dry-run"}, exitBadUse, "the current directory is not a git clone; run releasebot inside one or pass --repo DIR"},
-		{"missing --repo", fine, []string{"release", "--dry-run", "--repo", "no/such/dir"}, exitBadUse, "no/such/dir is not a git clone"},
+		{"missing --repo", fine, []string{"release", "--dry-run", "--repo", "no/such/dir"}, exitBadUse, "--repo no/such/dir does not exist; pass the directory of a git clone"},
 		{"shallow clone", func(t *testing.T) *gittest.Repo { return shallowClone(t, fine(t)) }, []string{"release", "--dry-run"}, exitBadUse, "the clone is shallow"},
 		{"shallow clone, notes", func(t *testing.T) *gittest.Repo { return shallowClone(t, fine(t)) }, []string{"notes"}, exitBadUse, "fetch it with 'git fetch --unshallow --tags'"},
 		{"unknown --from", fine, []string{"notes", "--from", "v0.9.0"}, exitBadUse, `--from "v0.9.0" is not a commit or tag`},
@@ -199,7 +199,7 @@ func TestNotesReleaseAuditBadInput(t *testing.T) {
 		{"template does not parse", broken(map[string]string{".github/releasebot/RELEASE_NOTES.md.tmpl": "{{.Tag"}), []string{"release", "--dry-run"}, exitBadUse, ".github/releasebot/RELEASE_NOTES.md.tmpl does not parse"},
 		{"template fails", broken(map[string]string{".github/releasebot/RELEASE_NOTES.md.tmpl": "# {{.Tag}}\n{{.NoSuchField}}\n"}), []string{"release", "--dry-run"}, exitBadUse, "the notes template .github/releasebot/RELEASE_NOTES.md.tmpl failed"},
 		{"audit: broken configuration", broken(map[string]string{".github/releasebot.yml": "environments: [stage]\n"}), []string{"audit"}, exitBadUse, ".github/releasebot.yml:1:15: environments: expected a mapping"},
-		{"audit: missing --repo", fine, []string{"audit", "--repo", "no/such/dir"}, exitBadUse, "--repo no/such/dir is not a directory; pass the clone's directory"},
+		{"audit: missing --repo", fine, []string{"audit", "--repo", "no/such/dir"}, exitBadUse, "--repo no/such/dir does not exist; pass the directory of a git clone"},
 		{"audit: --timeout 0", fine, []string{"audit", "--timeout", "0"}, exitBadUse, "--timeout must be above 0"},
 		{"audit: --timeout nonsense", fine, []string{"audit", "--timeout", "soon"}, exitBadUse, `invalid argument "soon" for "--timeout" flag`},
 		{"audit: unknown environment", fine, []string{"audit", "--env", "staging"}, exitBadUse, `--env "staging" is not an environment of built-in defaults`},

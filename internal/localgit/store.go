@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -46,12 +47,32 @@ type Store struct {
 	gitDir   string // cached by Lock
 }
 
-// Open checks that dir is inside a git clone and resolves the flag branch:
-// branch if given, else origin's default branch, else the checked-out branch.
+// Open checks that dir is the work tree of a git clone (not a bare
+// repository) and resolves the flag branch: branch if given, else origin's
+// default branch, else the checked-out branch. The branch must have a
+// commit, and the flag file there, if any, must be a regular file.
+//
+// Each error is one sentence naming dir, the branch or the flag file and
+// what to do: dir missing or not a directory, not a git clone, a bare
+// repository, a repository without commits, a missing flag branch, a flag
+// file that is a directory, submodule or symbolic link, or git missing from
+// PATH (which wraps exec.ErrNotFound).
 func Open(ctx context.Context, dir, branch, flagsFile string, outputs []string) (*Store, error) {
 	s := &Store{Dir: dir, FlagsFile: flagsFile, Outputs: outputs}
-	if _, err := s.git(ctx, nil, "rev-parse", "--git-dir"); err != nil {
-		return nil, fmt.Errorf("%s is not a git clone: %w", dir, err)
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("the directory %s does not exist; run releasebot in a git clone or pass its directory with --repo", dir)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is a file, not a directory; run releasebot in a git clone or pass its directory with --repo", dir)
+	}
+	out, err := s.git(ctx, nil, "rev-parse", "--is-bare-repository", "--is-inside-work-tree")
+	if err != nil {
+		return nil, s.openError(err)
+	}
+	switch strings.Join(strings.Fields(out), " ") {
+	case "true false":
+		return nil, fmt.Errorf("%s is a bare repository, which has no work tree for the flag file; run releasebot in a clone of it (git clone %s)", dir, dir)
+	case "false false":
+		return nil, fmt.Errorf("%s is inside a .git directory, not a work tree; run releasebot in the clone's work tree", dir)
 	}
 	if branch == "" {
 		branch = s.defaultBranch(ctx)
@@ -60,7 +81,61 @@ func Open(ctx context.Context, dir, branch, flagsFile string, outputs []string) 
 		return nil, fmt.Errorf("could not tell the flag branch of %s (detached HEAD, no origin/HEAD); set branch: in .github/releasebot.yml", dir)
 	}
 	s.Branch = branch
+	tip, err := s.tip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkFlagsFileKind(ctx, tip); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// openError says why git could not open dir as a repository.
+func (s *Store) openError(err error) error {
+	var ge *gitError
+	switch {
+	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return err
+	case !errors.As(err, &ge):
+		return fmt.Errorf("could not run git in %s: %w", s.Dir, err)
+	case strings.Contains(ge.stderr, "not a git repository"):
+		return fmt.Errorf("%s is not a git clone; run releasebot in a clone or pass its directory with --repo", s.Dir)
+	case strings.Contains(ge.stderr, "dubious ownership"):
+		return fmt.Errorf("git refuses %s because another user owns it; if you trust it, run git config --global --add safe.directory %s", s.Dir, s.Dir)
+	}
+	return fmt.Errorf("git could not open %s (%s); check that it is a readable git clone", s.Dir, ge.firstLine())
+}
+
+// checkFlagsFileKind refuses a flag file path that the branch holds as
+// something other than a regular file: reading a directory or a submodule
+// fails deep inside git, and a commit would replace a symbolic link with a
+// file. A path the branch does not have is fine: Read says so.
+func (s *Store) checkFlagsFileKind(ctx context.Context, tip string) error {
+	want := path.Clean(filepath.ToSlash(s.FlagsFile))
+	out, err := s.git(ctx, nil, "--literal-pathspecs", "ls-tree", "-z", tip, "--", want)
+	if err != nil {
+		return fmt.Errorf("could not look for the flag file %s on branch %s: %w", s.FlagsFile, s.Branch, err)
+	}
+	for _, entry := range strings.Split(strings.TrimSuffix(out, "\x00"), "\x00") {
+		meta, name, ok := strings.Cut(entry, "\t")
+		if !ok || name != want {
+			continue
+		}
+		var what string
+		switch mode, _, _ := strings.Cut(meta, " "); mode {
+		case "040000":
+			what = "a directory"
+		case "160000":
+			what = "a submodule"
+		case "120000":
+			what = "a symbolic link"
+		default:
+			return nil
+		}
+		return fmt.Errorf("the flag file %s is %s on branch %s; flags_file in .github/releasebot.yml must name a file", s.FlagsFile, what, s.Branch)
+	}
+	return nil
 }
 
 func (s *Store) defaultBranch(ctx context.Context) string {
@@ -92,6 +167,26 @@ func (e *gitError) Error() string {
 
 func (e *gitError) Unwrap() error { return e.err }
 
+// firstLine is git's first line of complaint without its "fatal: " prefix.
+func (e *gitError) firstLine() string {
+	line, _, _ := strings.Cut(strings.TrimSpace(e.stderr), "\n")
+	line = strings.TrimPrefix(strings.TrimPrefix(line, "fatal: "), "error: ")
+	if line == "" {
+		return "git " + e.args[0] + " failed"
+	}
+	return line
+}
+
+// gitMissingError is git not found on PATH. It wraps exec.ErrNotFound so the
+// CLI can tell it apart; its text says what to do instead of Go's exec text.
+type gitMissingError struct{ err error }
+
+func (e *gitMissingError) Error() string {
+	return "git was not found on PATH; install git (e.g. apt-get install git) and run again"
+}
+
+func (e *gitMissingError) Unwrap() error { return e.err }
+
 func (s *Store) git(ctx context.Context, stdin []byte, args ...string) (string, error) {
 	return s.gitEnv(ctx, nil, stdin, args...)
 }
@@ -109,18 +204,35 @@ func (s *Store) gitEnv(ctx context.Context, env []string, stdin []byte, args ...
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", &gitMissingError{err: err}
+		}
 		return stdout.String(), &gitError{args: args, stderr: stderr.String(), err: err}
 	}
 	return stdout.String(), nil
 }
 
-// tip returns the commit the flag branch points at.
+// tip returns the commit the flag branch points at. A branch without a
+// commit is an error that says whether the repository has any commit at all
+// and which branches it has.
 func (s *Store) tip(ctx context.Context) (string, error) {
 	out, err := s.git(ctx, nil, "rev-parse", "--verify", "--quiet", s.ref()+"^{commit}")
-	if err != nil {
-		return "", fmt.Errorf("the flag branch %s does not exist in %s", s.Branch, s.Dir)
+	if err == nil {
+		return strings.TrimSpace(out), nil
 	}
-	return strings.TrimSpace(out), nil
+	var ge *gitError
+	if !errors.As(err, &ge) {
+		return "", err // git missing, or ctx done
+	}
+	list, _ := s.git(ctx, nil, "for-each-ref", "--count=6", "--format=%(refname:short)", "refs/heads/")
+	branches := strings.Fields(list)
+	if len(branches) == 0 {
+		return "", fmt.Errorf("the repository at %s has no commits yet; commit the flag file first", s.Dir)
+	}
+	if len(branches) > 5 {
+		branches = append(branches[:5], "…")
+	}
+	return "", fmt.Errorf("the flag branch %s does not exist in %s; set branch: in .github/releasebot.yml to one of its branches (%s), or check that branch out", s.Branch, s.Dir, strings.Join(branches, ", "))
 }
 
 // checkedOut reports whether HEAD is the flag branch, so the work tree follows it.

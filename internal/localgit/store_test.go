@@ -3,6 +3,7 @@ package localgit
 import (
 	"context"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -202,5 +203,81 @@ func TestServiceReappliesAfterALostRace(t *testing.T) {
 	}
 	if r.Count("main") != 3 || r.Git("status", "--porcelain") != "" {
 		t.Errorf("%d commits, status %q", r.Count("main"), r.Git("status", "--porcelain"))
+	}
+}
+
+// TestOpenRefuses: each directory or branch Open cannot work with is one
+// sentence that names it and the fix, without git's own words.
+func TestOpenRefuses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	initDir := func(t *testing.T, args ...string) string {
+		dir := t.TempDir() + "/repo"
+		cmd := exec.Command("git", append(append([]string{"init", "-q", "-b", "main"}, args...), dir)...)
+		cmd.Env = gittest.Env(t.TempDir())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return dir
+	}
+	for _, tt := range []struct {
+		name   string
+		dir    func(t *testing.T) string
+		branch string
+		want   string
+	}{
+		{"missing directory", func(t *testing.T) string { return t.TempDir() + "/gone" }, "", "/gone does not exist; run releasebot in a git clone or pass its directory with --repo"},
+		{"a file", func(t *testing.T) string { return gittest.New(t, map[string]string{"f": "x"}).Dir + "/f" }, "", "/f is a file, not a directory"},
+		{"not a clone", func(t *testing.T) string { return t.TempDir() }, "", "is not a git clone; run releasebot in a clone or pass its directory with --repo"},
+		{"bare", func(t *testing.T) string { return initDir(t, "--bare") }, "", "is a bare repository, which has no work tree for the flag file; run releasebot in a clone of it (git clone "},
+		{"inside .git", func(t *testing.T) string { return gittest.New(t, nil).Dir + "/.git" }, "main", "is inside a .git directory, not a work tree"},
+		{"no commits", func(t *testing.T) string { return initDir(t) }, "", "has no commits yet; commit the flag file first"},
+		{"no commits, branch named", func(t *testing.T) string { return initDir(t) }, "main", "has no commits yet; commit the flag file first"},
+		{"unborn HEAD beside main", func(t *testing.T) string {
+			r := gittest.New(t, nil)
+			r.Git("checkout", "-q", "--orphan", "fresh")
+			return r.Dir
+		}, "", "the flag branch fresh does not exist in "},
+		{"missing branch", func(t *testing.T) string { return gittest.New(t, nil).Dir }, "release", "set branch: in .github/releasebot.yml to one of its branches (main), or check that branch out"},
+		{"branch that is a tag", func(t *testing.T) string {
+			r := gittest.New(t, nil)
+			r.Git("tag", "v1")
+			return r.Dir
+		}, "v1", "the flag branch v1 does not exist"},
+		{"flag file a directory", func(t *testing.T) string { return gittest.New(t, map[string]string{flagsPath + "/x": "x"}).Dir }, "", "the flag file " + flagsPath + " is a directory on branch main; flags_file in .github/releasebot.yml must name a file"},
+		{"flag file a symlink", func(t *testing.T) string {
+			r := gittest.New(t, map[string]string{"real.yaml": flagsYAML})
+			r.Git("update-index", "--add", "--cacheinfo", "120000,"+r.Git("hash-object", "-w", "--stdin", "--path", "x")+","+flagsPath)
+			r.Git("commit", "-q", "-m", "link")
+			return r.Dir
+		}, "", "the flag file " + flagsPath + " is a symbolic link on branch main"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Open(ctx, tt.dir(t), tt.branch, flagsPath, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("Open: %v\nwant one line with %q", err, tt.want)
+			}
+			for _, raw := range []string{"fatal:", "exec:", "chdir", "exit status"} {
+				if strings.Contains(err.Error(), raw) {
+					t.Errorf("raw git text %q in %q", raw, err)
+				}
+			}
+		})
+	}
+	// A flag file the branch does not have yet is Read's to report.
+	if _, err := Open(ctx, gittest.New(t, map[string]string{"a": "a"}).Dir, "", flagsPath, nil); err != nil {
+		t.Errorf("no flag file: %v", err)
+	}
+}
+
+// TestOpenWithoutGit: git missing from PATH is said as such, wrapping
+// exec.ErrNotFound for the CLI. Not parallel: PATH is the process's.
+func TestOpenWithoutGit(t *testing.T) {
+	r := gittest.New(t, map[string]string{flagsPath: flagsYAML})
+	t.Setenv("PATH", t.TempDir())
+	_, err := Open(context.Background(), r.Dir, "", flagsPath, nil)
+	if !errors.Is(err, exec.ErrNotFound) || err.Error() != "git was not found on PATH; install git (e.g. apt-get install git) and run again" {
+		t.Errorf("Open without git: %v", err)
 	}
 }
