@@ -44,7 +44,8 @@ type Store struct {
 	identSet     bool
 	checkoutDirs []string // cached by checkouts: where the branch is checked out
 	checkoutsSet bool
-	gitDir       string // cached by Lock
+	lockPaths    map[string]string // cached by indexLock: work tree → its index.lock
+	gitDir       string            // cached by Lock
 
 	// afterMove, when set, runs right after the ref moved: tests make the
 	// work-tree update fail there, as a crash or a racing git would.

@@ -142,13 +142,9 @@ func (s *Store) settle(ctx context.Context, dir, tip string, paths []string) err
 // locked, its directory writable, no symbolic link, file or directory in
 // the way of a path, and each path's directory writable.
 func (s *Store) ready(ctx context.Context, dir string, paths []string) error {
-	lock, err := s.gitIn(ctx, dir, nil, "rev-parse", "--git-path", "index.lock")
+	lock, err := s.indexLock(ctx, dir)
 	if err != nil {
-		return fmt.Errorf("could not find the index of %s: %w", dir, err)
-	}
-	lock = strings.TrimSpace(lock)
-	if !filepath.IsAbs(lock) {
-		lock = filepath.Join(dir, lock)
+		return err
 	}
 	if _, err := os.Lstat(lock); err == nil {
 		return fmt.Errorf("git's index in %s is locked (%s exists): another git command is running; when it has finished (or, if none is running, after removing that file) run the command again", dir, lock)
@@ -195,6 +191,31 @@ func (s *Store) ready(ctx context.Context, dir string, paths []string) error {
 		}
 	}
 	return nil
+}
+
+// indexLock is the path of the index lock of work tree dir, read once.
+func (s *Store) indexLock(ctx context.Context, dir string) (string, error) {
+	s.mu.Lock()
+	lock, ok := s.lockPaths[dir]
+	s.mu.Unlock()
+	if ok {
+		return lock, nil
+	}
+	out, err := s.gitIn(ctx, dir, nil, "rev-parse", "--git-path", "index.lock")
+	if err != nil {
+		return "", fmt.Errorf("could not find the index of %s: %w", dir, err)
+	}
+	lock = strings.TrimSpace(out)
+	if !filepath.IsAbs(lock) {
+		lock = filepath.Join(dir, lock)
+	}
+	s.mu.Lock()
+	if s.lockPaths == nil {
+		s.lockPaths = map[string]string{}
+	}
+	s.lockPaths[dir] = lock
+	s.mu.Unlock()
+	return lock, nil
 }
 
 // probe checks that a file can be created in dir by creating one. Permission
