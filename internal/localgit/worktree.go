@@ -30,9 +30,14 @@ func (s *Store) checkouts(ctx context.Context) ([]string, error) {
 	if s.checkoutsSet {
 		return s.checkoutDirs, nil
 	}
+	sep := "\x00"
 	out, err := s.git(ctx, nil, "worktree", "list", "--porcelain", "-z")
 	if err != nil {
-		return nil, fmt.Errorf("could not list the work trees of %s: %w", s.Dir, err)
+		// git before 2.36 has no -z; its paths are not quoted either.
+		sep = "\n"
+		if out, err = s.git(ctx, nil, "worktree", "list", "--porcelain"); err != nil {
+			return nil, fmt.Errorf("could not list the work trees of %s: %w", s.Dir, err)
+		}
 	}
 	var dirs []string
 	var dir string
@@ -45,7 +50,7 @@ func (s *Store) checkouts(ctx context.Context) ([]string, error) {
 		}
 		dir, onBranch, skip = "", false, false
 	}
-	for _, field := range strings.Split(out, "\x00") {
+	for _, field := range strings.Split(out, sep) {
 		switch {
 		case field == "":
 			flush()
