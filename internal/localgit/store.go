@@ -246,11 +246,16 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	if s.afterMove != nil {
 		s.afterMove()
 	}
+	// Every work tree is tried, so one that fails leaves the others in step.
+	var behind []string
 	for _, dir := range dirs {
 		if err := s.syncWorkTree(ctx, dir, paths); err != nil {
-			return sha, fmt.Errorf("%w: %s in %s still show the previous flag commit (%s); the next releasebot command brings them up to date, or run git checkout HEAD -- %s there",
-				chatops.ErrWorkTreeBehind, strings.Join(paths, ", "), dir, s.why(ctx, dir, paths, err), strings.Join(paths, " "))
+			behind = append(behind, fmt.Sprintf("%s in %s still show the previous flag commit (%s)", strings.Join(paths, ", "), dir, s.why(ctx, dir, paths, err)))
 		}
+	}
+	if len(behind) > 0 {
+		return sha, fmt.Errorf("%w: %s; the next releasebot command brings them up to date, or run git checkout HEAD -- %s there",
+			chatops.ErrWorkTreeBehind, strings.Join(behind, "; "), strings.Join(paths, " "))
 	}
 	return sha, nil
 }

@@ -444,6 +444,20 @@ func TestLinkedWorktreesFollowTheBranch(t *testing.T) {
 			sameState(t, beforeLinked, capture(t, r, linked, flagsPath, renderPath))
 		})
 	}
+	t.Run("one work tree failing leaves the others in step", func(t *testing.T) {
+		r, _ := newRepo(t)
+		linked := addWorktree(t, r, "--force", "main") // main twice
+		// The main work tree, listed first, fails.
+		lock := filepath.Join(r.Dir, ".git", "index.lock")
+		reply := command(t, r, linked, "/canary 10", func() { os.WriteFile(lock, nil, 0o644) })
+		os.Remove(lock)
+		if reply.Outcome != chatops.Done || !strings.Contains(reply.Text, "warning: ") || !strings.Contains(reply.Text, r.Dir+" still") || strings.Contains(reply.Text, linked+" still") {
+			t.Fatalf("%v %q", reply.Outcome, reply.Text)
+		}
+		if st := gitIn(t, r, linked, "status", "--porcelain"); st != "" {
+			t.Errorf("the work tree that could be updated was not:\n%s", st)
+		}
+	})
 	t.Run("a linked work tree left behind is repaired", func(t *testing.T) {
 		r, _ := newRepo(t)
 		r.Git("checkout", "-q", "-b", "feature")
