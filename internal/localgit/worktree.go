@@ -109,6 +109,9 @@ func (s *Store) status(ctx context.Context, dir string, paths []string) ([]statu
 // differences from tip are repaired when they are an earlier releasebot
 // commit that a failed update left behind, and are ErrDirty otherwise.
 func (s *Store) settle(ctx context.Context, dir, tip string, paths []string) error {
+	if err := s.hidden(ctx, dir, paths); err != nil {
+		return err
+	}
 	entries, err := s.status(ctx, dir, paths)
 	if err != nil {
 		return err
@@ -139,6 +142,29 @@ func (s *Store) settle(ctx context.Context, dir, tip string, paths []string) err
 	}
 	if err := s.ready(ctx, dir, paths); err != nil {
 		return fmt.Errorf("%w: %v", chatops.ErrBlocked, err)
+	}
+	return nil
+}
+
+// hidden refuses paths git is told not to look at (assume-unchanged,
+// skip-worktree): git status would not show an edit to them, and the
+// work-tree update would overwrite it.
+func (s *Store) hidden(ctx context.Context, dir string, paths []string) error {
+	out, err := s.gitIn(ctx, dir, nil, append([]string{"ls-files", "-v", "-z", "--"}, paths...)...)
+	if err != nil {
+		return fmt.Errorf("could not read the index of %s: %w", dir, err)
+	}
+	for _, rec := range strings.Split(out, "\x00") {
+		if len(rec) < 3 {
+			continue
+		}
+		tag, p := rec[0], rec[2:]
+		switch {
+		case tag == 'S' || tag == 's':
+			return fmt.Errorf("%w: %s in %s is marked skip-worktree, so git would not show an edit to it; clear that (git update-index --no-skip-worktree -- %s, or leave the sparse checkout), then run the command again", chatops.ErrBlocked, p, dir, p)
+		case tag >= 'a' && tag <= 'z':
+			return fmt.Errorf("%w: %s in %s is marked assume-unchanged, so git would not show an edit to it; clear that (git update-index --no-assume-unchanged -- %s), then run the command again", chatops.ErrBlocked, p, dir, p)
+		}
 	}
 	return nil
 }

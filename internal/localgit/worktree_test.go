@@ -151,6 +151,14 @@ func TestWorkTreeThatCannotTakeTheCommitIsRefused(t *testing.T) {
 			"deploy/prod.env in " /* is a directory */, []string{renderPath}},
 		{"a file where the render path needs a directory", func(t *testing.T, r *gittest.Repo) { r.Write("deploy", "mine\n") },
 			"deploy in ", []string{"deploy"}},
+		{"an edit hidden by assume-unchanged", func(t *testing.T, r *gittest.Repo) {
+			r.Git("update-index", "--assume-unchanged", "--", flagsPath)
+			r.Write(flagsPath, flagsYAML+"# mine, hidden from git status\n")
+		}, "is marked assume-unchanged", []string{flagsPath}},
+		{"an edit hidden by skip-worktree", func(t *testing.T, r *gittest.Repo) {
+			r.Git("update-index", "--skip-worktree", "--", flagsPath)
+			r.Write(flagsPath, flagsYAML+"# mine, hidden from git status\n")
+		}, "is marked skip-worktree", []string{flagsPath}},
 		{"git's index locked", func(t *testing.T, r *gittest.Repo) { r.Write(".git/index.lock", "") },
 			"index.lock exists", []string{".git/index.lock"}},
 		{"flag file's directory read-only", func(t *testing.T, r *gittest.Repo) { readOnly(t, filepath.Join(r.Dir, ".release")) },
