@@ -1,8 +1,10 @@
 // Package localgit is the Store of a local clone: the flag branch's commits are
 // built with git's plumbing (hash-object, a private index, write-tree,
 // commit-tree) and the branch moves with `git update-ref NEW OLD`, git's own
-// compare-and-swap. When the flag branch is checked out, the work tree and
-// index are brought to the new commit for the files written.
+// compare-and-swap. Every work tree where the flag branch is checked out (the
+// clone's, or one of `git worktree add`) is brought to the new commit for the
+// files written; worktree.go holds the checks that keep that from failing
+// halfway, and the repair when it does.
 //
 // It drives the git CLI rather than go-git: git is on every machine that has a
 // clone (Actions runners included), update-ref's old-value check is the exact
@@ -219,7 +221,7 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 		return "", fmt.Errorf("could not compare the new tree with %s: %w", base, err)
 	}
 	for _, p := range strings.Split(strings.TrimRight(changed, "\x00"), "\x00") {
-		if p != "" && files[p] == nil {
+		if _, written := files[p]; p != "" && !written {
 			return "", fmt.Errorf("%w: writing %s would remove %s, which the flag branch tracks; choose render paths that no tracked file is in the way of", chatops.ErrBlocked, strings.Join(paths, ", "), p)
 		}
 	}
