@@ -35,8 +35,9 @@ with SENTRY_AUTH_TOKEN, SENTRY_ORG, SENTRY_PROJECT, SENTRY_URL); a failing gate
 refuses with its reason unless --force. Lowering and /rollback never run them.
 
 Exit codes: 0 done or nothing to do, 1 refused (policy, gate, authorization,
-uncommitted edits to the flag file), 2 bad input (the command or the flag
-file), 3 the repository or a remote failed.`,
+uncommitted edits to the flag file, a work tree that cannot take the commit),
+2 bad input (the command, the configuration or the flag file), 3 the
+repository or a remote failed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if github != "" {
