@@ -137,9 +137,8 @@ func (s *Service) load(ctx context.Context) (Snapshot, *flags.File, error) {
 	case errors.Is(err, ErrNoFlagFile):
 		return snap, nil, &Error{Outcome: BadInput, Err: err,
 			Msg: fmt.Sprintf("there is no flag file %s on the flag branch; create it (see the README's flag file section) and commit it", path)}
-	case errors.Is(err, ErrDirty):
-		return snap, nil, &Error{Outcome: Refused, Err: err,
-			Msg: fmt.Sprintf("%v; commit or discard them (git stash) and run the command again", err)}
+	case errors.Is(err, ErrDirty), errors.Is(err, ErrBlocked):
+		return snap, nil, workTreeRefusal(err)
 	case err != nil:
 		return snap, nil, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not read the flag file: %v", err)}
 	}
@@ -325,6 +324,14 @@ func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id str
 	if errors.Is(err, ErrConflict) {
 		return Reply{}, true, nil
 	}
+	if errors.Is(err, ErrDirty) || errors.Is(err, ErrBlocked) {
+		return Reply{}, false, workTreeRefusal(err)
+	}
+	if sha != "" && errors.Is(err, ErrWorkTreeBehind) {
+		// The branch moved: the command is done, whatever the work tree shows.
+		return Reply{Outcome: Done, Env: t.Env, Changes: changes, Commit: sha, Err: err,
+			Text: doneText(changes, sha) + "\nwarning: " + err.Error()}, false, nil
+	}
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -333,6 +340,16 @@ func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id str
 		return Reply{}, false, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not commit the flag change: %v; nothing changed, run the command again", err)}
 	}
 	return Reply{Outcome: Done, Env: t.Env, Changes: changes, Commit: sha, Text: doneText(changes, sha)}, false, nil
+}
+
+// workTreeRefusal is the reply to a store that refused to touch a work tree
+// (ErrDirty, ErrBlocked): nothing changed, and the error says what to fix.
+func workTreeRefusal(err error) *Error {
+	if errors.Is(err, ErrDirty) {
+		return &Error{Outcome: Refused, Err: err,
+			Msg: fmt.Sprintf("%v; commit or discard them (git stash) and run the command again", err)}
+	}
+	return &Error{Outcome: Refused, Err: err, Msg: err.Error()}
 }
 
 // files renders the flag file and every render target.

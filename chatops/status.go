@@ -27,6 +27,15 @@ func (l *lastChange) String() string {
 }
 
 func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
+	// Reading may bring a work tree that a failed update left behind up to
+	// date, which must not interleave with another command's commit.
+	if l, ok := s.Store.(Locker); ok {
+		unlock, err := l.Lock(ctx)
+		if err != nil {
+			return Reply{}, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not lock the repository: %v", err)}
+		}
+		defer unlock()
+	}
 	_, f, err := s.load(ctx)
 	if err != nil {
 		return Reply{}, err

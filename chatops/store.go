@@ -13,7 +13,8 @@ import (
 type Store interface {
 	// Read returns the tip of the flag branch and the flag file's content
 	// there. A missing flag file is ErrNoFlagFile; local edits that a commit
-	// would overwrite are ErrDirty.
+	// would overwrite are ErrDirty; a work tree that could not take a commit
+	// (an untracked file in the way, git's index locked) is ErrBlocked.
 	Read(ctx context.Context) (Snapshot, error)
 
 	// FindRequest looks for a commit carrying the trailer
@@ -23,7 +24,9 @@ type Store interface {
 
 	// Commit writes files (path → content) as one commit on top of base with
 	// message, and moves the flag branch from base to it. If the branch no
-	// longer points at base, nothing moves and the error is ErrConflict.
+	// longer points at base, nothing moves and the error is ErrConflict;
+	// ErrDirty and ErrBlocked also leave everything as it was. With
+	// ErrWorkTreeBehind the sha is returned and the branch did move.
 	Commit(ctx context.Context, base string, files map[string][]byte, message string) (sha string, err error)
 
 	// History returns up to limit recent commits of the flag branch that
@@ -60,6 +63,16 @@ var (
 	ErrConflict   = errors.New("the flag branch moved")
 	ErrNoFlagFile = errors.New("no flag file")
 	ErrDirty      = errors.New("uncommitted changes")
+	// ErrBlocked is a local work tree that cannot take the commit as it
+	// stands (git's index locked, an untracked file or a directory where a
+	// file is written, a directory that is not writable). Nothing changed;
+	// the error's text names the file and what to do.
+	ErrBlocked = errors.New("the work tree cannot take the commit")
+	// ErrWorkTreeBehind is returned by Commit with the new commit's sha: the
+	// branch moved, but a work tree where it is checked out could not be
+	// brought up to it. The command is done; the store's next command
+	// brings the work tree up to date.
+	ErrWorkTreeBehind = errors.New("the work tree is behind the flag branch")
 )
 
 // Gate decides whether the canary may be raised in an environment. It is

@@ -195,16 +195,46 @@ func Load(dir, file string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("could not read the configuration %s: %w", file, err)
 	}
-	return Parse(file, data)
+	paths := []string{DefaultPath}
+	if rel, ok := inside(dir, path); ok && rel != DefaultPath {
+		paths = append(paths, rel)
+	}
+	return parse(file, data, paths)
+}
+
+// inside returns path relative to dir, with /, when it lies inside dir.
+func inside(dir, path string) (string, bool) {
+	absDir, err1 := filepath.Abs(dir)
+	absPath, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(absDir, absPath)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }
 
 // Parse decodes a configuration file's content over the defaults. source names
-// the file in errors.
+// the file in errors. Besides the per-key rules, the files a flag commit
+// writes (flags_file, every render path) must not be, contain or sit inside
+// each other, the configuration at DefaultPath, the runbook or the release
+// notes; a clash is a *yamlstrict.Error at the later key's line.
 func Parse(source string, data []byte) (*Config, error) {
+	return parse(source, data, []string{DefaultPath})
+}
+
+// parse is Parse with the repository paths the configuration is read from,
+// which no flag commit may write.
+func parse(source string, data []byte, configPaths []string) (*Config, error) {
 	c := Default()
 	// Lists given in the file replace the defaults rather than merging.
 	doc, err := yamlstrict.Unmarshal(source, data, c)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.checkPathSet(source, doc, configPaths); err != nil {
 		return nil, err
 	}
 	c.Source = source
@@ -285,20 +315,6 @@ func (c *Config) CheckYAML() error {
 		if !envNameRe.MatchString(name) {
 			return &yamlstrict.FieldError{Key: "environments", Msg: fmt.Sprintf("%q is not an environment name (letters, digits, - and _)", name)}
 		}
-	}
-	return nil
-}
-
-func checkRepoPath(p string) error {
-	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") {
-		return fmt.Errorf("%q must be a path inside the repository, not absolute", p)
-	}
-	clean := filepath.ToSlash(filepath.Clean(p))
-	if clean == ".." || strings.HasPrefix(clean, "../") || clean == "." {
-		return fmt.Errorf("%q must be a file inside the repository", p)
-	}
-	if clean == ".git" || strings.HasPrefix(clean, ".git/") {
-		return fmt.Errorf("%q is inside .git", p)
 	}
 	return nil
 }

@@ -142,6 +142,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("canary: {steps: [1]}\n")
 	f.Add("render: [{environment: a, format: json, path: b}]\n")
+	f.Add("render: [{environment: a, format: json, path: b}, {environment: a, format: json, path: B/c}]\n")
+	f.Add("flags_file: x\nrender: [{environment: a, format: json, path: X}]\n")
 	f.Add("environments: {stage: {headers: {Authorization: \"Bearer ${STAGE_TOKEN}\"}}}\n")
 	f.Add("audit: {metrics: [{name: x, match: {code: \"5..\"}, over: {name: y}, max: 0.5}]}\n")
 	f.Fuzz(func(t *testing.T, in string) {
@@ -169,6 +171,20 @@ func FuzzParse(f *testing.F) {
 		for _, r := range c.Render {
 			if !slices.Contains(Formats, r.Format) || checkRepoPath(r.Path) != nil || r.Environment == "" {
 				t.Fatalf("render target %+v loaded", r)
+			}
+		}
+		// No file a flag commit writes is, holds or sits inside another
+		// file releasebot reads or writes, in any letter case.
+		files := []string{DefaultPath, c.Runbook, NotesFile, c.FlagsFile}
+		for _, r := range c.Render {
+			files = append(files, r.Path)
+		}
+		for i := 3; i < len(files); i++ {
+			for j := range i {
+				a, b := strings.ToLower(files[i]), strings.ToLower(files[j])
+				if a == b || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/") {
+					t.Fatalf("%q and %q both loaded", files[i], files[j])
+				}
 			}
 		}
 		if !slices.Contains(Permissions, c.Authorization.GitHub.MinPermission) {

@@ -40,9 +40,10 @@ with SENTRY_AUTH_TOKEN, SENTRY_ORG, SENTRY_PROJECT, SENTRY_URL); a failing gate
 refuses with its reason unless --force. Lowering and /rollback never run them.
 
 Exit codes: 0 done or nothing to do, 1 refused (policy, gate, authorization,
-uncommitted edits to the flag file), 2 bad input (the command, the flag
-file, a directory that is not a git clone or has no commits, git missing from
-PATH), 3 the repository or a remote failed.`,
+uncommitted edits to the flag file, a work tree that cannot take the commit),
+2 bad input (the command, the configuration or the flag file, a directory that
+is not a git clone or has no commits, git missing from PATH), 3 the repository
+or a remote failed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			// Bad input is answered before the repository is opened: a text

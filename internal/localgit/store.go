@@ -1,8 +1,10 @@
 // Package localgit is the Store of a local clone: the flag branch's commits are
 // built with git's plumbing (hash-object, a private index, write-tree,
 // commit-tree) and the branch moves with `git update-ref NEW OLD`, git's own
-// compare-and-swap. When the flag branch is checked out, the work tree and
-// index are brought to the new commit for the files written.
+// compare-and-swap. Every work tree where the flag branch is checked out (the
+// clone's, or one of `git worktree add`) is brought to the new commit for the
+// files written; worktree.go holds the checks that keep that from failing
+// halfway, and the repair when it does.
 //
 // It drives the git CLI rather than go-git: git is on every machine that has a
 // clone (Actions runners included), update-ref's old-value check is the exact
@@ -40,11 +42,17 @@ type Store struct {
 	// Env is extra environment for git (tests pin identities and dates).
 	Env []string
 
-	mu       sync.Mutex // guards the cached values below; a Store may be shared
-	identEnv []string   // cached by identity
-	identSet bool
-	headRef  string // cached by checkedOut: what HEAD points at
-	gitDir   string // cached by Lock
+	mu           sync.Mutex // guards the cached values below; a Store may be shared
+	identEnv     []string   // cached by identity
+	identSet     bool
+	checkoutDirs []string // cached by checkouts: where the branch is checked out
+	checkoutsSet bool
+	lockPaths    map[string]string // cached by indexLock: work tree → its index.lock
+	gitDir       string            // cached by Lock
+
+	// afterMove, when set, runs right after the ref moved: tests make the
+	// work-tree update fail there, as a crash or a racing git would.
+	afterMove func()
 }
 
 // Open checks that dir is the work tree of a git clone (not a bare
@@ -192,9 +200,15 @@ func (s *Store) git(ctx context.Context, stdin []byte, args ...string) (string, 
 }
 
 func (s *Store) gitEnv(ctx context.Context, env []string, stdin []byte, args ...string) (string, error) {
+	return s.run(ctx, s.Dir, env, stdin, args...)
+}
+
+// run runs git in dir. Pathspecs are literal: a render path such as "*" must
+// name one file, not every file of the work tree.
+func (s *Store) run(ctx context.Context, dir string, env []string, stdin []byte, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = s.Dir
-	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C"), append(s.Env, env...)...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_LITERAL_PATHSPECS=1"), append(s.Env, env...)...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -235,31 +249,24 @@ func (s *Store) tip(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("the flag branch %s does not exist in %s; set branch: in .github/releasebot.yml to one of its branches (%s), or check that branch out", s.Branch, s.Dir, strings.Join(branches, ", "))
 }
 
-// checkedOut reports whether HEAD is the flag branch, so the work tree follows it.
-// HEAD is read once: a command does not switch branches under itself.
-func (s *Store) checkedOut(ctx context.Context) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.headRef == "" {
-		out, err := s.git(ctx, nil, "symbolic-ref", "--quiet", "HEAD")
-		s.headRef = strings.TrimSpace(out)
-		if err != nil || s.headRef == "" {
-			s.headRef = "(detached)"
-		}
-	}
-	return s.headRef == s.ref()
-}
-
-// Read returns the flag file at the tip. When the branch is checked out and
-// the flag file or a render target has uncommitted changes, it returns
-// chatops.ErrDirty, naming the files.
+// Read returns the flag file at the tip. In every work tree where the branch
+// is checked out (the main one, or one of `git worktree add`), the flag file
+// and the render targets must be ready for a commit: uncommitted changes
+// are chatops.ErrDirty, naming the files; an untracked file, a directory or
+// a link in the way, a locked index or a directory that is not writable is
+// chatops.ErrBlocked. Files that still show an earlier releasebot commit,
+// because an update failed after the ref moved, are brought up to date.
 func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 	rev, err := s.tip(ctx)
 	if err != nil {
 		return chatops.Snapshot{}, err
 	}
-	if s.checkedOut(ctx) {
-		if err := s.checkClean(ctx); err != nil {
+	dirs, err := s.checkouts(ctx)
+	if err != nil {
+		return chatops.Snapshot{Rev: rev}, err
+	}
+	for _, dir := range dirs {
+		if err := s.settle(ctx, dir, rev, s.paths()); err != nil {
 			return chatops.Snapshot{Rev: rev}, err
 		}
 	}
@@ -277,27 +284,14 @@ func (s *Store) paths() []string {
 	return append([]string{s.FlagsFile}, s.Outputs...)
 }
 
-func (s *Store) checkClean(ctx context.Context) error {
-	args := append([]string{"status", "--porcelain=v1", "--untracked-files=no", "--"}, s.paths()...)
-	out, err := s.git(ctx, nil, args...)
-	if err != nil {
-		return err
-	}
-	var dirty []string
-	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		if len(line) > 3 {
-			dirty = append(dirty, line[3:])
-		}
-	}
-	if len(dirty) > 0 {
-		return fmt.Errorf("%w to %s in %s", chatops.ErrDirty, strings.Join(dirty, ", "), s.Dir)
-	}
-	return nil
-}
-
 // Commit builds one commit holding files on top of base and moves the branch
-// from base to it with update-ref's old-value check. The work tree, when on the
-// branch, is then brought to the new commit for the written files.
+// from base to it with update-ref's old-value check. Every work tree where the
+// branch is checked out is then brought to the new commit for the written
+// files. What that update needs is checked before the ref moves (see Read for
+// the errors, which leave everything as it was); a commit that would replace
+// a tracked file or directory other than the written paths is ErrBlocked. If
+// the update still fails, Commit returns the sha and ErrWorkTreeBehind, and
+// the next Read repairs the work tree.
 func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte, message string) (string, error) {
 	tmp, err := os.CreateTemp("", "releasebot-index-*")
 	if err != nil {
@@ -331,6 +325,27 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	if err != nil {
 		return "", fmt.Errorf("could not write the tree: %w", err)
 	}
+	// update-index --index-info replaces what is in a path's way: README.md
+	// for README.md/x, every file under src/ for src. Only the written
+	// paths may change.
+	changed, err := s.git(ctx, nil, "diff-tree", "-r", "--name-only", "-z", base, strings.TrimSpace(tree))
+	if err != nil {
+		return "", fmt.Errorf("could not compare the new tree with %s: %w", base, err)
+	}
+	for _, p := range strings.Split(strings.TrimRight(changed, "\x00"), "\x00") {
+		if _, written := files[p]; p != "" && !written {
+			return "", fmt.Errorf("%w: writing %s would remove %s, which the flag branch tracks; choose render paths that no tracked file is in the way of", chatops.ErrBlocked, strings.Join(paths, ", "), p)
+		}
+	}
+	dirs, err := s.checkouts(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, dir := range dirs {
+		if err := s.readyToSync(ctx, dir, paths); err != nil {
+			return "", err
+		}
+	}
 	out, err := s.gitEnv(ctx, s.identity(ctx), []byte(message), "commit-tree", strings.TrimSpace(tree), "-p", base, "-F", "-")
 	if err != nil {
 		return "", fmt.Errorf("could not create the commit: %w", err)
@@ -342,12 +357,40 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 		}
 		return "", fmt.Errorf("could not move %s: %w", s.Branch, err)
 	}
-	if s.checkedOut(ctx) {
-		if err := s.syncWorkTree(ctx, paths); err != nil {
-			return sha, fmt.Errorf("committed %s, but could not update the work tree (run git checkout -- %s): %w", sha[:7], strings.Join(paths, " "), err)
+	if s.afterMove != nil {
+		s.afterMove()
+	}
+	// Every work tree is tried, so one that fails leaves the others in step.
+	var behind []string
+	for _, dir := range dirs {
+		if err := s.syncWorkTree(ctx, dir, paths); err != nil {
+			behind = append(behind, fmt.Sprintf("%s in %s still show the previous flag commit (%s)", strings.Join(paths, ", "), dir, s.why(ctx, dir, paths, err)))
 		}
 	}
+	if len(behind) > 0 {
+		return sha, fmt.Errorf("%w: %s; the next releasebot command brings them up to date, or run git checkout HEAD -- %s there",
+			chatops.ErrWorkTreeBehind, strings.Join(behind, "; "), strings.Join(paths, " "))
+	}
 	return sha, nil
+}
+
+// readyToSync is settle without the repair, just before the ref moves: what
+// changed since Read is a person's doing.
+func (s *Store) readyToSync(ctx context.Context, dir string, paths []string) error {
+	entries, err := s.status(ctx, dir, paths)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.untracked() {
+			return fmt.Errorf("%w: %s in %s is not tracked by git, and the commit would overwrite it; move it away (or commit it), then run the command again", chatops.ErrBlocked, e.path, dir)
+		}
+		return fmt.Errorf("%w to %s in %s", chatops.ErrDirty, e.path, dir)
+	}
+	if err := s.ready(ctx, dir, paths); err != nil {
+		return fmt.Errorf("%w: %v", chatops.ErrBlocked, err)
+	}
+	return nil
 }
 
 // hashObjects stores the files as blobs with one git process.
@@ -377,15 +420,15 @@ func (s *Store) hashObjects(ctx context.Context, paths []string, files map[strin
 }
 
 // syncWorkTree writes the branch tip's version of paths into the index and
-// the work tree. It reads the tip anew, so with commits serialised by Lock the
-// last writer leaves the newest content.
-func (s *Store) syncWorkTree(ctx context.Context, paths []string) error {
+// the work tree dir. It reads the tip anew, so with commits serialised by
+// Lock the last writer leaves the newest content.
+func (s *Store) syncWorkTree(ctx context.Context, dir string, paths []string) error {
 	tip, err := s.tip(ctx)
 	if err != nil {
 		return err
 	}
 	args := append([]string{"checkout", "--quiet", tip, "--"}, paths...)
-	_, err = s.git(ctx, nil, args...)
+	_, err = s.gitIn(ctx, dir, nil, args...)
 	return err
 }
 

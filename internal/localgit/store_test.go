@@ -3,7 +3,9 @@ package localgit
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,8 +116,10 @@ func TestReadRefusesLocalEdits(t *testing.T) {
 	if _, err := s.Read(context.Background()); !errors.Is(err, chatops.ErrDirty) {
 		t.Fatalf("staged render target: %v", err)
 	}
-	// Other files do not matter.
-	r.Git("reset", "-q", "--", "deploy/prod.env")
+	// Other files do not matter. (Unstaged, deploy/prod.env would be an
+	// untracked file in the commit's way: TestUntrackedFilesAreNotOverwritten.)
+	r.Git("rm", "-q", "--cached", "--", "deploy/prod.env")
+	os.Remove(filepath.Join(r.Dir, "deploy/prod.env"))
 	r.Write("README.md", "edited\n")
 	if _, err := s.Read(context.Background()); err != nil {
 		t.Errorf("unrelated edit: %v", err)
