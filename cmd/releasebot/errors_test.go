@@ -142,7 +142,10 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		}, []string{"cmd", "/canary 10"}, "the flag file .release/flags.yaml is a directory on branch main; flags_file in .github/releasebot.yml must name a file"},
 		{"cmd with a flag directory, path with ./", func(t *testing.T) string {
 			return gittest.New(t, map[string]string{"flags/x": "x", ".github/releasebot.yml": "flags_file: ./flags\n"}).Dir
-		}, []string{"cmd", "/canary 10"}, "the flag file ./flags is a directory on branch main"},
+		}, []string{"cmd", "/canary 10"}, `.github/releasebot.yml:1:1: flags_file: "./flags" is not in the form git stores; write it as flags`},
+		{"cmd with a flag directory, canonical path", func(t *testing.T) string {
+			return gittest.New(t, map[string]string{"flags/x": "x", ".github/releasebot.yml": "flags_file: flags\n"}).Dir
+		}, []string{"cmd", "/canary 10"}, "the flag file flags is a directory on branch main"},
 		{"cmd with a flag symlink", func(t *testing.T) string {
 			r := gittest.New(t, map[string]string{"real.yaml": twoEnvFlags})
 			if err := os.MkdirAll(filepath.Join(r.Dir, ".release"), 0o755); err != nil {
