@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 )
 
 // Store is a flag branch in a local clone.
@@ -140,7 +142,9 @@ func (s *Store) checkedOut(ctx context.Context) bool {
 
 // Read returns the flag file at the tip. When the branch is checked out and
 // the flag file or a render target has uncommitted changes, it returns
-// chatops.ErrDirty, naming the files.
+// chatops.ErrDirty, naming the files. A flag file committed as a symbolic link
+// (git mode 120000) or as anything but a file is a *repofile.Error, one over
+// limits.RepoFile a *limits.TooLargeError: neither is read.
 func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 	rev, err := s.tip(ctx)
 	if err != nil {
@@ -151,11 +155,21 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 			return chatops.Snapshot{Rev: rev}, err
 		}
 	}
-	out, err := s.git(ctx, nil, "cat-file", "blob", rev+":"+s.FlagsFile)
+	// The tree entry first: its mode tells a committed link (whose blob is the
+	// target's name, not a flag file) and its size is checked before reading.
+	ls, err := s.git(ctx, nil, repofile.LsTreeArgs(rev, s.FlagsFile)...)
 	if err != nil {
-		if _, lsErr := s.git(ctx, nil, "cat-file", "-e", rev+":"+s.FlagsFile); lsErr != nil {
-			return chatops.Snapshot{Rev: rev}, fmt.Errorf("%s at %s: %w", s.FlagsFile, rev[:7], chatops.ErrNoFlagFile)
-		}
+		return chatops.Snapshot{Rev: rev}, err
+	}
+	entry, ok := repofile.ParseTreeEntry(ls, s.FlagsFile)
+	if !ok {
+		return chatops.Snapshot{Rev: rev}, fmt.Errorf("%s at %s: %w", s.FlagsFile, rev[:7], chatops.ErrNoFlagFile)
+	}
+	if err := entry.Check("the flag file", s.FlagsFile+" at "+rev[:7], limits.RepoFile); err != nil {
+		return chatops.Snapshot{Rev: rev}, err
+	}
+	out, err := s.git(ctx, nil, "cat-file", "blob", entry.Hash)
+	if err != nil {
 		return chatops.Snapshot{Rev: rev}, err
 	}
 	return chatops.Snapshot{Rev: rev, Flags: []byte(out)}, nil
