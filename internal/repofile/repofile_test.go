@@ -91,7 +91,9 @@ func TestRead(t *testing.T) {
 		{name: "directory component linked out, file missing there", rel: "conf/none.yml", want: "which is a symbolic link", is: ErrSymlink,
 			setup: func(t *testing.T, root, outside string) { symlink(t, outside, filepath.Join(root, "conf")) }},
 		{name: "dangling symlink", rel: "flags.yaml", want: "is a symbolic link", is: ErrSymlink,
-			setup: func(t *testing.T, root, outside string) { symlink(t, "/nonexistent/x", filepath.Join(root, "flags.yaml")) }},
+			setup: func(t *testing.T, root, outside string) {
+				symlink(t, "/nonexistent/x", filepath.Join(root, "flags.yaml"))
+			}},
 		{name: "directory", rel: "docs", want: "the file docs is a directory, not a file"},
 		{name: "FIFO", rel: "fifo.yaml", want: "the file fifo.yaml is a named pipe",
 			setup: func(t *testing.T, root, outside string) {
