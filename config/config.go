@@ -8,12 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/internal/yamlstrict"
 )
 
@@ -173,21 +174,34 @@ func Default() *Config {
 // Load reads the configuration of the repository in dir. An empty file means
 // DefaultPath inside dir; a missing default file yields Default(). A file named
 // explicitly must exist.
+//
+// DefaultPath is a file of the repository, read under repofile's rule: a
+// symbolic link (or a linked directory on its path), a FIFO or a file over
+// limits.RepoFile is refused with an error naming it, and nothing of it is
+// read. A file named explicitly is the operator's choice, so a link to it is
+// followed, but it too must be a regular file within the limit.
 func Load(dir, file string) (*Config, error) {
 	explicit := file != ""
-	if !explicit {
+	var data []byte
+	var err error
+	if explicit {
+		path := file
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, file)
+		}
+		data, err = repofile.ReadNamed(path, "the configuration", limits.RepoFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("could not read the configuration %s: it does not exist; check the path given to --config", file)
+		}
+	} else {
 		file = DefaultPath
-	}
-	path := file
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, file)
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) && !explicit {
-		return Default(), nil
+		data, err = repofile.Read(dir, file, "the configuration", limits.RepoFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Default(), nil
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("could not read the configuration %s: %w", file, err)
+		return nil, err
 	}
 	return Parse(file, data)
 }
