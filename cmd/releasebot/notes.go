@@ -185,8 +185,13 @@ func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Co
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
+	var refused *repofile.Error
+	var tooLarge *limits.TooLargeError
+	if errors.As(err, &refused) || errors.As(err, &tooLarge) {
+		return nil, nil, fail(exitBadUse, "the flag file %v", err)
+	}
 	if err != nil {
-		return nil, nil, fail(exitBadUse, "the flag file: %v", err)
+		return nil, nil, fail(exitBadUse, "could not read the flag file %s: %v", cfg.FlagsFile, err)
 	}
 	at := fmt.Sprintf("%s at %.7s", cfg.FlagsFile, h.Head)
 	f, err := flags.Parse(at, data)
