@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +15,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/internal/yamlstrict"
 )
 
@@ -179,6 +180,12 @@ func Default() *Config {
 // Load reads the configuration of the repository in dir. An empty file means
 // DefaultPath inside dir; a missing default file yields Default(). A file named
 // explicitly must exist.
+//
+// DefaultPath is a file of the repository, read under repofile's rule: a
+// symbolic link (or a linked directory on its path), a FIFO or a file over
+// limits.RepoFile is refused with an error naming it, and nothing of it is
+// read. A file named explicitly is the operator's choice, so a link to it is
+// followed, but it too must be a regular file within the limit.
 func Load(dir, file string) (*Config, error) {
 	explicit := file != ""
 	if !explicit {
@@ -188,12 +195,21 @@ func Load(dir, file string) (*Config, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, file)
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) && !explicit {
-		return Default(), nil
+	var data []byte
+	var err error
+	if explicit {
+		data, err = repofile.ReadNamed(path, "the configuration", limits.RepoFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("could not read the configuration %s: it does not exist; check the path given to --config", file)
+		}
+	} else {
+		data, err = repofile.Read(dir, file, "the configuration", limits.RepoFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Default(), nil
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("could not read the configuration %s: %w", file, err)
+		return nil, err
 	}
 	paths := []string{DefaultPath}
 	if rel, ok := inside(dir, path); ok && rel != DefaultPath {

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 )
 
 // Repo reads a local clone with the git CLI. The zero value reads the current
@@ -368,22 +371,47 @@ func (e *RevisionError) Error() string {
 func (e *RevisionError) Is(target error) bool { return target == ErrUnknownRevision }
 
 // ReadFile returns a file's content at a revision; a file the revision does
-// not have is fs.ErrNotExist.
+// not have is fs.ErrNotExist. What is at path must be a regular file of at
+// most limits.RepoFile: a symbolic link (which git stores as a blob holding the
+// target's name) is a *repofile.Error, a larger file a *limits.TooLargeError,
+// the size being asked of git before the content is read.
 func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 	if strings.HasPrefix(rev, "-") {
 		return nil, fmt.Errorf("%q is not a revision", rev)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd := r.command(ctx, "cat-file", "blob", rev+":"+path)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	out, err := r.output(ctx, repofile.LsTreeArgs(rev, path)...)
+	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return nil, fmt.Errorf("%s at %s: %w", path, rev, fs.ErrNotExist)
 		}
+		return nil, err
+	}
+	entry, ok := repofile.ParseTreeEntry(out, path)
+	if !ok {
+		return nil, fmt.Errorf("%s at %s: %w", path, rev, fs.ErrNotExist)
+	}
+	if err := entry.Check("", path+" at "+shortRev(rev), limits.RepoFile); err != nil {
+		return nil, err
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := r.command(ctx, "cat-file", "blob", entry.Hash)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
 		return nil, gitError([]string{"cat-file"}, err, stderr.Bytes())
 	}
+	if int64(stdout.Len()) > limits.RepoFile {
+		return nil, &limits.TooLargeError{What: path + " at " + shortRev(rev), Size: int64(stdout.Len()), Limit: limits.RepoFile}
+	}
 	return stdout.Bytes(), nil
+}
+
+// shortRev is a revision for messages: a commit hash cut to 7, a name as is.
+func shortRev(rev string) string {
+	if len(rev) == 40 && strings.Trim(rev, "0123456789abcdef") == "" {
+		return rev[:7]
+	}
+	return rev
 }
 
 func (r *Repo) dirName() string {

@@ -114,7 +114,7 @@ func Parse(name string, data []byte) (*File, error) {
 func parseEnvironment(d *yamlstrict.Decoder, key, val *yaml.Node, count *int) (*Environment, error) {
 	path := "environments." + key.Value
 	if !envNameRe.MatchString(key.Value) {
-		return nil, d.Errorf(key, path, "%q is not an environment name (letters, digits, - and _)", key.Value)
+		return nil, d.Errorf(key, path, "%s is not an environment name (letters, digits, - and _)", yamlstrict.QuoteNode(key))
 	}
 	env := &Environment{Name: key.Value}
 	pairs, err := d.Pairs(val, path)
@@ -163,7 +163,7 @@ func parseEnvironment(d *yamlstrict.Decoder, key, val *yaml.Node, count *int) (*
 func parseFlag(d *yamlstrict.Decoder, parent string, key, val *yaml.Node) (*Flag, error) {
 	path := parent + "." + key.Value
 	if !flagNameRe.MatchString(key.Value) {
-		return nil, d.Errorf(key, path, "%q is not a flag name (letters, digits and _, not starting with a digit)", key.Value)
+		return nil, d.Errorf(key, path, "%s is not a flag name (letters, digits and _, not starting with a digit)", yamlstrict.QuoteNode(key))
 	}
 	fl := &Flag{Name: key.Value}
 	pairs, err := d.Pairs(val, path)
@@ -218,7 +218,7 @@ func onOff(d *yamlstrict.Decoder, n *yaml.Node, path string, nullable bool) (*bo
 			}
 		}
 	}
-	return nil, d.Errorf(n, path, "expected on or off, got %s", strconv.Quote(n.Value))
+	return nil, d.Errorf(n, path, "expected on or off, got %s", yamlstrict.QuoteNode(n))
 }
 
 // Env returns the named environment, or nil. It scans the environments:

@@ -20,6 +20,8 @@ import (
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
@@ -329,7 +331,7 @@ func appendFile(path, text string) error {
 // flag file at the last tag does not name it. why is set when there is no
 // flag file, broken when it does not parse.
 func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg *config.Config, lastTag string) (envs map[string]*audit.FlagEnv, why, broken string) {
-	data, err := os.ReadFile(filepath.Join(dir, cfg.FlagsFile))
+	data, err := repofile.Read(dir, cfg.FlagsFile, "the flag file", limits.RepoFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Sprintf("no flag file %s", cfg.FlagsFile), ""
 	}
@@ -337,7 +339,7 @@ func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg 
 		return nil, "", fmt.Sprintf("the flag file %s is a directory; flags_file in %s must name a file", cfg.FlagsFile, config.DefaultPath)
 	}
 	if err != nil {
-		return nil, "", fmt.Sprintf("could not read the flag file %s: %v", cfg.FlagsFile, err)
+		return nil, "", err.Error()
 	}
 	f, err := flags.Parse(cfg.FlagsFile, data)
 	if err != nil {

@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 )
 
 func init() { register(newFlagsCommand) }
@@ -30,12 +30,12 @@ func newFlagsCommand(e *env, g *globals) *cobra.Command {
 		if err != nil {
 			return nil, nil, fail(exitBadUse, "%v", err)
 		}
-		data, err := os.ReadFile(filepath.Join(g.repo, cfg.FlagsFile))
+		data, err := repofile.Read(g.repo, cfg.FlagsFile, "the flag file", limits.RepoFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fail(exitBadUse, "there is no flag file %s in %s; create it (see the README) or set flags_file in %s", cfg.FlagsFile, g.repo, config.DefaultPath)
 		}
 		if err != nil {
-			return nil, nil, fail(exitBadUse, "could not read %s: %v", cfg.FlagsFile, err)
+			return nil, nil, fail(exitBadUse, "%v", err)
 		}
 		f, err := flags.Parse(cfg.FlagsFile, data)
 		if err != nil {

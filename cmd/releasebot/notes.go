@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,9 @@ import (
 
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
+	"github.com/releasebot/releasebot/internal/textsafe"
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
@@ -194,12 +196,12 @@ func repoName(g *globals) string {
 // loadRunbook reads the configured runbook, or gives the built-in one when
 // the repository has none.
 func loadRunbook(dir string, cfg *config.Config) (*releasenotes.Runbook, error) {
-	data, err := os.ReadFile(filepath.Join(dir, cfg.Runbook))
+	data, err := repofile.Read(dir, cfg.Runbook, "the runbook", limits.RepoFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return releasenotes.BuiltinRunbook(), nil
 	}
 	if err != nil {
-		return nil, fail(exitBadUse, "could not read the runbook %s: %v", cfg.Runbook, err)
+		return nil, fail(exitBadUse, "%v", err)
 	}
 	rb, err := releasenotes.ParseRunbook(cfg.Runbook, data)
 	if err != nil {
@@ -223,6 +225,11 @@ func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Co
 			return nil, nil, fail(exitBadUse, "%v", err)
 		}
 		return nil, nil, nil
+	}
+	var refused *repofile.Error
+	var tooLarge *limits.TooLargeError
+	if errors.As(err, &refused) || errors.As(err, &tooLarge) {
+		return nil, nil, fail(exitBadUse, "the flag file %v", err)
 	}
 	if err != nil {
 		return nil, nil, fail(exitBadUse, "could not read the flag file %s: %v", cfg.FlagsFile, err)
@@ -280,16 +287,17 @@ func flagFileAt(ctx context.Context, repo *releasenotes.Repo, rev, path string) 
 
 // loadNotesTemplate reads the repository's template override, if any.
 func loadNotesTemplate(dir string) (*releasenotes.Template, error) {
-	data, err := os.ReadFile(filepath.Join(dir, releasenotes.TemplatePath))
+	data, err := repofile.Read(dir, releasenotes.TemplatePath, "the notes template", limits.RepoFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return releasenotes.DefaultTemplate(), nil
 	}
 	if err != nil {
-		return nil, fail(exitBadUse, "could not read the notes template %s: %v", releasenotes.TemplatePath, err)
+		return nil, fail(exitBadUse, "%v", err)
 	}
 	t, err := releasenotes.ParseTemplate(releasenotes.TemplatePath, string(data))
 	if err != nil {
-		return nil, fail(exitBadUse, "%v; fix it or delete it to use the built-in template", err)
+		// text/template quotes the tokens it trips on: one line, cut.
+		return nil, fail(exitBadUse, "%s; fix it or delete it to use the built-in template", textsafe.Cut(textsafe.OneLine(err.Error()), 2*limits.Echo))
 	}
 	return t, nil
 }

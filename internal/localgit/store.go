@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 )
 
 // Store is a flag branch in a local clone.
@@ -256,6 +258,9 @@ func (s *Store) tip(ctx context.Context) (string, error) {
 // a link in the way, a locked index or a directory that is not writable is
 // chatops.ErrBlocked. Files that still show an earlier releasebot commit,
 // because an update failed after the ref moved, are brought up to date.
+// A flag file committed as a symbolic link (git mode 120000) or as anything
+// but a file is a *repofile.Error, one over limits.RepoFile a
+// *limits.TooLargeError: neither is read.
 func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 	rev, err := s.tip(ctx)
 	if err != nil {
@@ -270,11 +275,21 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 			return chatops.Snapshot{Rev: rev}, err
 		}
 	}
-	out, err := s.git(ctx, nil, "cat-file", "blob", rev+":"+s.FlagsFile)
+	// The tree entry first: its mode tells a committed link (whose blob is the
+	// target's name, not a flag file) and its size is checked before reading.
+	ls, err := s.git(ctx, nil, repofile.LsTreeArgs(rev, s.FlagsFile)...)
 	if err != nil {
-		if _, lsErr := s.git(ctx, nil, "cat-file", "-e", rev+":"+s.FlagsFile); lsErr != nil {
-			return chatops.Snapshot{Rev: rev}, fmt.Errorf("%s at %s: %w", s.FlagsFile, rev[:7], chatops.ErrNoFlagFile)
-		}
+		return chatops.Snapshot{Rev: rev}, err
+	}
+	entry, ok := repofile.ParseTreeEntry(ls, s.FlagsFile)
+	if !ok {
+		return chatops.Snapshot{Rev: rev}, fmt.Errorf("%s at %s: %w", s.FlagsFile, rev[:7], chatops.ErrNoFlagFile)
+	}
+	if err := entry.Check("the flag file", s.FlagsFile+" at "+rev[:7], limits.RepoFile); err != nil {
+		return chatops.Snapshot{Rev: rev}, err
+	}
+	out, err := s.git(ctx, nil, "cat-file", "blob", entry.Hash)
+	if err != nil {
 		return chatops.Snapshot{Rev: rev}, err
 	}
 	return chatops.Snapshot{Rev: rev, Flags: []byte(out)}, nil

@@ -20,6 +20,9 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Error is a decoding error at one place in a YAML file.
@@ -31,6 +34,9 @@ type Error struct {
 	Msg    string
 }
 
+// Error is one line: the key path and the message are folded to one line and
+// cut, so that no error carries more of the file than the offending value,
+// itself cut to limits.Echo (see Quote).
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -42,11 +48,34 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Path != "" {
-		b.WriteString(e.Path)
+		b.WriteString(textsafe.Cut(textsafe.OneLine(e.Path), limits.Echo))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	// Room for one quoted value and the advice around it.
+	b.WriteString(textsafe.Cut(textsafe.OneLine(e.Msg), 2*limits.Echo))
 	return b.String()
+}
+
+// QuoteNode is a scalar node quoted for an error message, as Quote does; a
+// block scalar (| or >) is not quoted at all, since its value is the lines
+// after the offending one.
+func QuoteNode(n *yaml.Node) string {
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return "a block scalar"
+	}
+	return Quote(n.Value)
+}
+
+// Quote is a value of the file quoted for an error message: its first line
+// only, cut to limits.Echo runes, so an error never carries a whole scalar —
+// a block scalar can hold a file's worth of lines.
+func Quote(s string) string {
+	line, _, more := strings.Cut(s, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if more {
+		return strconv.Quote(textsafe.Cut(line, limits.Echo-1) + "…")
+	}
+	return strconv.Quote(textsafe.Cut(line, limits.Echo))
 }
 
 // Unmarshaler is implemented by types that decode themselves from a node.
@@ -107,7 +136,8 @@ func Unmarshal(file string, data []byte, out any) (*yaml.Node, error) {
 // syntaxError turns a yaml.v3 parse error ("yaml: line 3: mapping values are
 // not allowed in this context") into an *Error with the line split out.
 func syntaxError(file string, data []byte, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	// yaml.v3 quotes some of the input (an unknown anchor's name): one line, cut.
+	msg := textsafe.Cut(textsafe.OneLine(strings.TrimPrefix(err.Error(), "yaml: ")), limits.Echo)
 	line := 0
 	if strings.HasPrefix(msg, "line ") {
 		rest := msg[len("line "):]
@@ -227,7 +257,7 @@ func (d *Decoder) decode(n *yaml.Node, path string, v reflect.Value) error {
 		}
 		b, err := strconv.ParseBool(strings.ToLower(n.Value))
 		if err != nil {
-			return d.Errorf(n, path, "expected true or false, got %q", n.Value)
+			return d.Errorf(n, path, "expected true or false, got %s", QuoteNode(n))
 		}
 		v.SetBool(b)
 		return nil
@@ -237,7 +267,7 @@ func (d *Decoder) decode(n *yaml.Node, path string, v reflect.Value) error {
 		}
 		i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
 		if err != nil || v.OverflowInt(i) {
-			return d.Errorf(n, path, "expected a whole number, got %q", n.Value)
+			return d.Errorf(n, path, "expected a whole number, got %s", QuoteNode(n))
 		}
 		v.SetInt(i)
 		return nil
@@ -247,7 +277,7 @@ func (d *Decoder) decode(n *yaml.Node, path string, v reflect.Value) error {
 		}
 		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return d.Errorf(n, path, "expected a finite number, got %q", n.Value)
+			return d.Errorf(n, path, "expected a finite number, got %s", QuoteNode(n))
 		}
 		v.SetFloat(f)
 		return nil
@@ -277,7 +307,7 @@ func describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	}
-	return strconv.Quote(n.Value)
+	return QuoteNode(n)
 }
 
 // Join extends a key path: Join("canary", "steps") is "canary.steps".
