@@ -139,14 +139,15 @@ func (s *Service) load(ctx context.Context) (Snapshot, *flags.File, error) {
 			Msg: fmt.Sprintf("there is no flag file %s on the flag branch; create it (see the README's flag file section) and commit it", path)}
 	case errors.Is(err, ErrDirty), errors.Is(err, ErrBlocked):
 		return snap, nil, workTreeRefusal(err)
+	case errors.Is(err, ErrNotAFile):
+		return snap, nil, notAFileRefusal(err)
 	case err != nil:
 		return snap, nil, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not read the flag file: %v", err)}
 	}
 	f, err := flags.Parse(path, snap.Flags)
 	var tooLarge *limits.TooLargeError
 	if errors.As(err, &tooLarge) {
-		return snap, nil, &Error{Outcome: BadInput, Err: err,
-			Msg: fmt.Sprintf("%v; releasebot will not change it: make it smaller (remove flags no environment uses) and commit, then run the command again", tooLarge)}
+		return snap, nil, notAFileRefusal(err)
 	}
 	if err != nil {
 		return snap, nil, &Error{Outcome: BadInput, Err: err,
@@ -526,4 +527,16 @@ func noChangeText(cmd *Command, f *flags.File, t Target) string {
 		return fmt.Sprintf("nothing to do: %s is already rolled back (canary 0%%, every canary flag overridden off)", t.Env)
 	}
 	return "nothing to do"
+}
+
+// notAFileRefusal is bad input: a flag file committed as a link or a
+// directory, or over the size limit. The store's text names it; the reply
+// adds that nothing will overwrite it.
+func notAFileRefusal(err error) *Error {
+	var tooLarge *limits.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return &Error{Outcome: BadInput, Err: err,
+			Msg: fmt.Sprintf("%v; releasebot will not change it: make it smaller (remove flags no environment uses) and commit, then run the command again", tooLarge)}
+	}
+	return &Error{Outcome: BadInput, Err: err, Msg: fmt.Sprintf("%v; releasebot will not overwrite it", err)}
 }

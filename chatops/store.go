@@ -73,7 +73,20 @@ var (
 	// brought up to it. The command is done; the store's next command
 	// brings the work tree up to date.
 	ErrWorkTreeBehind = errors.New("the work tree is behind the flag branch")
+	// ErrNotAFile marks a flag file the store would not read: committed as a
+	// symbolic link, a directory or a submodule, or over the size limit. Wrap
+	// the store's own error with NotAFile, whose text stays that error's.
+	ErrNotAFile = errors.New("the flag file is not a file releasebot reads")
 )
+
+// NotAFile wraps err, a store's refusal to read the flag file, so that
+// errors.Is(err, ErrNotAFile) holds while its text (which names the file and
+// what is wrong) is unchanged.
+func NotAFile(err error) error { return notAFile{err} }
+
+type notAFile struct{ error }
+
+func (e notAFile) Unwrap() []error { return []error{e.error, ErrNotAFile} }
 
 // Gate decides whether the canary may be raised in an environment. It is
 // called only for raises without --force; lowering and rollback never call

@@ -147,7 +147,7 @@ func knownEnvironments(cfg *config.Config, fileEnvs []string) string {
 // flagFileEnvNames lists the environments of the work tree's flag file, or
 // none when it is missing or does not parse (the flags checks say so).
 func flagFileEnvNames(dir string, cfg *config.Config) []string {
-	data, err := os.ReadFile(filepath.Join(dir, cfg.FlagsFile))
+	data, err := repofile.Read(dir, cfg.FlagsFile, "the flag file", limits.RepoFile)
 	if err != nil {
 		return nil
 	}
@@ -335,7 +335,7 @@ func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg 
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Sprintf("no flag file %s", cfg.FlagsFile), ""
 	}
-	if fi, statErr := os.Stat(filepath.Join(dir, cfg.FlagsFile)); statErr == nil && fi.IsDir() {
+	if fi, statErr := os.Lstat(filepath.Join(dir, cfg.FlagsFile)); statErr == nil && fi.IsDir() {
 		return nil, "", fmt.Sprintf("the flag file %s is a directory; flags_file in %s must name a file", cfg.FlagsFile, config.DefaultPath)
 	}
 	if err != nil {

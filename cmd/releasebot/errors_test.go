@@ -166,7 +166,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		}, []string{"cmd", "/canary 10"}, "the flag file .release/flags.yaml is a submodule on branch main"},
 		{"notes with a flag directory", func(t *testing.T) string {
 			return gittest.New(t, map[string]string{".release/flags.yaml/x": "x", "a": "feat"}).Dir
-		}, []string{"notes"}, "the flag file .release/flags.yaml is a directory at "},
+		}, []string{"notes"}, "is a directory, not a file; name the file itself"},
 
 		// default_environment names no environment.
 		{"audit with an unknown default environment", withConfig("environments: {stage: {}}\ndefault_environment: nope\n"), []string{"audit"}, `.github/releasebot.yml:2: default_environment: "nope" is not one of the environments (prod, stage); name one of them`},

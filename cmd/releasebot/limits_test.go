@@ -21,7 +21,7 @@ func TestOversizedFlagFileIsRefused(t *testing.T) {
 	head := repo.Git("rev-parse", "main")
 	for _, c := range []string{"/canary 10", "/rollback", "/toggle FF_NAV_FOOTER on", "/ab_status"} {
 		r := runBin(t, repo, "cmd", c)
-		if r.code != exitBadUse || !strings.Contains(r.stderr, "the flag file .release/flags.yaml is 5 MiB, over releasebot's limit of 4 MiB") {
+		if r.code != exitBadUse || !strings.Contains(r.stderr, "the flag file .release/flags.yaml at ") || !strings.Contains(r.stderr, " is 5 MiB, over releasebot's limit of 4 MiB; releasebot will not change it: make it smaller") {
 			t.Errorf("%s: exit %d, stderr %q", c, r.code, r.stderr)
 		}
 		if strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "padding") || r.stdout != "" {

@@ -235,10 +235,7 @@ func TestRepositoryFilesAreNotFollowedOut(t *testing.T) {
 					if os.Getenv("LEAK_DEBUG") != "" {
 						t.Logf("%v: exit %d\nstdout: %.600s\nstderr: %s", args, r.code, r.stdout, r.stderr)
 					}
-					// Through the store, chatops.Service classifies every read
-					// error but a missing or dirty flag file as a failure (exit 3),
-					// though the message is the store's refusal.
-					if r.code != exitOK && r.code != exitRefused && r.code != exitBadUse && !(args[0] == "cmd" && r.code == exitRemote) {
+					if r.code != exitOK && r.code != exitRefused && r.code != exitBadUse {
 						t.Errorf("%v: exit %d, want a refusal or bad input", args, r.code)
 					}
 					if after := inertSnapshot(t, repo); r.code != exitOK && after != before {

@@ -266,15 +266,6 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 	if err != nil {
 		return chatops.Snapshot{}, err
 	}
-	dirs, err := s.checkouts(ctx)
-	if err != nil {
-		return chatops.Snapshot{Rev: rev}, err
-	}
-	for _, dir := range dirs {
-		if err := s.settle(ctx, dir, rev, s.paths()); err != nil {
-			return chatops.Snapshot{Rev: rev}, err
-		}
-	}
 	// The tree entry first: its mode tells a committed link (whose blob is the
 	// target's name, not a flag file) and its size is checked before reading.
 	ls, err := s.git(ctx, nil, repofile.LsTreeArgs(rev, s.FlagsFile)...)
@@ -286,7 +277,18 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 		return chatops.Snapshot{Rev: rev}, fmt.Errorf("%s at %s: %w", s.FlagsFile, rev[:7], chatops.ErrNoFlagFile)
 	}
 	if err := entry.Check("the flag file", s.FlagsFile+" at "+rev[:7], limits.RepoFile); err != nil {
+		return chatops.Snapshot{Rev: rev}, chatops.NotAFile(err)
+	}
+	// Then the work trees: what is committed decides first, so a flag file
+	// committed as a directory is named as such, not as a work-tree clash.
+	dirs, err := s.checkouts(ctx)
+	if err != nil {
 		return chatops.Snapshot{Rev: rev}, err
+	}
+	for _, dir := range dirs {
+		if err := s.settle(ctx, dir, rev, s.paths()); err != nil {
+			return chatops.Snapshot{Rev: rev}, err
+		}
 	}
 	out, err := s.git(ctx, nil, "cat-file", "blob", entry.Hash)
 	if err != nil {
