@@ -372,30 +372,10 @@ func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// commitsSubresource dispatches GET /commits/{ref}[/check-runs|/status|
-// /statuses|/pulls]; refs may contain slashes.
-func (s *Server) commitsSubresource(w http.ResponseWriter, r *http.Request) {
-	rest := r.PathValue("rest")
-	for _, sub := range []string{"/check-runs", "/status", "/statuses", "/pulls", "/check-suites"} {
-		if ref, ok := strings.CutSuffix(rest, sub); ok && ref != "" {
-			r.SetPathValue("ref", ref)
-			switch sub {
-			case "/check-runs":
-				s.listCheckRuns(w, r)
-			case "/status":
-				s.combinedStatus(w, r)
-			case "/statuses":
-				s.listStatuses(w, r)
-			case "/pulls":
-				s.pullsForCommit(w, r)
-			default:
-				writeJSON(w, http.StatusOK, map[string]any{"total_count": 0, "check_suites": []any{}})
-			}
-			return
-		}
-	}
-	r.SetPathValue("ref", rest)
-	s.getCommit(w, r)
+// listCheckSuites serves GET /repos/{owner}/{repo}/commits/{ref}/check-suites:
+// the emulator runs no suites.
+func (s *Server) listCheckSuites(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": 0, "check_suites": []any{}})
 }
 
 // resolveCommitRef resolves {ref} to a commit, answering 422 "No commit

@@ -104,6 +104,7 @@ type Server struct {
 	requests  int64
 
 	hooks     *hookQueue
+	strict    *recorder    // strict mode's record, set by NewTest
 	lastBase  atomic.Value // string: the API base URL of the latest request
 	installed map[int64]*App
 }
@@ -329,6 +330,12 @@ func (s *Server) Handler() http.Handler {
 		}
 		r2 := r.Clone(context.WithValue(r.Context(), ctxKey{}, ri))
 		r2.URL.Path, r2.URL.RawPath = p, ""
+		// The route is chosen before authentication so that strict mode sees
+		// every request a client makes, even one GitHub refuses as
+		// unauthenticated; the answer's order (401, rate limit, faults, then
+		// the route's or GitHub's 404) is unchanged.
+		rte := mux.match(r2)
+		s.record(r, rte)
 
 		id, ok := s.authenticate(w, r2, p)
 		if !ok {
@@ -344,7 +351,11 @@ func (s *Server) Handler() http.Handler {
 		if done := s.applyFaults(w, r2, ri); done {
 			return
 		}
-		mux.ServeHTTP(w, r2)
+		if rte == nil {
+			notFound(w)
+			return
+		}
+		rte.h(w, r2)
 	})
 }
 
