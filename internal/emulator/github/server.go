@@ -30,6 +30,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
+
+	"github.com/releasebot/releasebot/internal/emulator/strict"
 )
 
 // Options configure a Server.
@@ -104,8 +106,8 @@ type Server struct {
 	requests  int64
 
 	hooks     *hookQueue
-	strict    *recorder    // strict mode's record, set by NewTest
-	lastBase  atomic.Value // string: the API base URL of the latest request
+	strict    *strict.Recorder // strict mode's record, set by NewTest
+	lastBase  atomic.Value     // string: the API base URL of the latest request
 	installed map[int64]*App
 }
 

@@ -10,36 +10,14 @@ import (
 	"testing"
 
 	githubemu "github.com/releasebot/releasebot/internal/emulator/github"
+	"github.com/releasebot/releasebot/internal/emulator/strict"
 )
-
-// recorderTB is a githubemu.TB that records failures instead of failing, so
-// a test can watch strict mode fail another test.
-type recorderTB struct {
-	errs     []string
-	cleanups []func()
-}
-
-func (r *recorderTB) Helper() {}
-func (r *recorderTB) Errorf(format string, args ...any) {
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
-}
-func (r *recorderTB) Fatalf(format string, args ...any) { r.Errorf(format, args...) }
-func (r *recorderTB) Cleanup(f func())                  { r.cleanups = append(r.cleanups, f) }
-
-// end runs the cleanups, last first, as the testing package does.
-func (r *recorderTB) end() []string {
-	for i := len(r.cleanups) - 1; i >= 0; i-- {
-		r.cleanups[i]()
-	}
-	r.cleanups = nil
-	return r.errs
-}
 
 // newStrict is an emulator in strict mode whose failures go to the returned
 // recorder, with one repository acme/web.
-func newStrict(t *testing.T) (*githubemu.Server, *recorderTB, string) {
+func newStrict(t *testing.T) (*githubemu.Server, *strict.Recording, string) {
 	t.Helper()
-	rec := &recorderTB{}
+	rec := &strict.Recording{}
 	emu := githubemu.NewTest(rec, githubemu.Options{Dir: t.TempDir(), Tokens: map[string]string{token: "octocat"}})
 	if err := emu.CreateRepo("acme", "web", githubemu.RepoOptions{Files: map[string][]byte{"README.md": []byte("# web\n")}}); err != nil {
 		t.Fatal(err)
@@ -100,7 +78,7 @@ func TestStrictFailsOnAWrongPath(t *testing.T) {
 			if got := emu.Unmatched(); !reflect.DeepEqual(got, want) {
 				t.Errorf("Unmatched() = %q, want %q", got, want)
 			}
-			errs := rec.end()
+			errs := rec.End()
 			if want == nil {
 				if len(errs) != 0 {
 					t.Errorf("the test failed: %q", errs)
@@ -131,7 +109,7 @@ func TestStrictAllowsARoutesOwn404(t *testing.T) {
 	if u := emu.Unmatched(); len(u) != 0 {
 		t.Errorf("Unmatched() = %q, want none", u)
 	}
-	if errs := rec.end(); len(errs) != 0 {
+	if errs := rec.End(); len(errs) != 0 {
 		t.Errorf("the test failed: %q", errs)
 	}
 }
@@ -148,7 +126,7 @@ func TestExpectAndVerify(t *testing.T) {
 		call(t, "GET", base+"/repos/acme/web/releases/latest", true)
 		call(t, "GET", base+"/api/v3/repos/acme/web/releases/latest", true)
 		emu.Verify(rec)
-		if errs := rec.end(); len(errs) != 0 {
+		if errs := rec.End(); len(errs) != 0 {
 			t.Errorf("the test failed: %q", errs)
 		}
 		want := []githubemu.Call{
@@ -180,7 +158,7 @@ func TestExpectAndVerify(t *testing.T) {
 			if tc.verify {
 				emu.Verify(rec)
 			}
-			errs := rec.end()
+			errs := rec.End()
 			if len(errs) != 1 || !strings.Contains(errs[0], tc.want) {
 				t.Errorf("failures = %q, want one containing %q", errs, tc.want)
 			}

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/releasebot/releasebot/internal/emulator/strict"
 )
 
 // Options configure a Server.
@@ -93,6 +95,7 @@ type Server struct {
 	faults    map[string][]Fault
 	responses map[string]*responseURL
 	seq       int64
+	strict    *strict.Recorder // strict mode's record, set by NewTest
 }
 
 type responseURL struct {
@@ -160,6 +163,7 @@ func (s *Server) ResponsePosts(responseURL string) []Message {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Slack-Req-Id", reqID())
+		s.record(r)
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/api/"):
 			s.serveAPI(w, r, strings.TrimPrefix(r.URL.Path, "/api/"))
@@ -281,6 +285,18 @@ func (s *Server) nextFault(method string) (Fault, bool) {
 	return Fault{}, false
 }
 
+// apiMethods are the Web API methods the emulator serves, by name.
+func (s *Server) apiMethods() map[string]func(http.ResponseWriter, url.Values) {
+	return map[string]func(http.ResponseWriter, url.Values){
+		"auth.test":             s.authTest,
+		"chat.postMessage":      s.postMessage,
+		"chat.update":           s.update,
+		"chat.postEphemeral":    s.postEphemeral,
+		"usergroups.users.list": s.usergroupUsers,
+		"users.info":            s.usersInfo,
+	}
+}
+
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string) {
 	if f, ok := s.nextFault(method); ok {
 		if f.Delay > 0 {
@@ -305,15 +321,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 			return
 		}
 	}
-	handlers := map[string]func(http.ResponseWriter, url.Values){
-		"auth.test":             s.authTest,
-		"chat.postMessage":      s.postMessage,
-		"chat.update":           s.update,
-		"chat.postEphemeral":    s.postEphemeral,
-		"usergroups.users.list": s.usergroupUsers,
-		"users.info":            s.usersInfo,
-	}
-	h, ok := handlers[method]
+	h, ok := s.apiMethods()[method]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error": "unknown_method"})
 		return
