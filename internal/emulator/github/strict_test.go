@@ -180,3 +180,34 @@ func TestNewIsNotStrict(t *testing.T) {
 	}()
 	emu.Expect("GET", "/rate_limit")
 }
+
+// TestCommitRoutesTakeSlashedRefs: a ref with slashes reaches the commit's
+// subresource routes, each by its own pattern, and the commit itself.
+func TestCommitRoutesTakeSlashedRefs(t *testing.T) {
+	emu, rec, base := newStrict(t)
+	if _, err := emu.CommitFiles("acme", "web", "feature/x", map[string][]byte{"f": []byte("f")}, "feat: f", "octocat"); err != nil {
+		t.Fatal(err)
+	}
+	const commits = "/repos/{owner}/{repo}/commits/{ref...}"
+	for _, tc := range []struct{ path, pattern string }{
+		{"/commits/feature/x", commits},
+		{"/commits/feature/x/status", commits + "/status"},
+		{"/commits/feature/x/statuses", commits + "/statuses"},
+		{"/commits/feature/x/check-runs", commits + "/check-runs"},
+		{"/commits/feature/x/check-suites", commits + "/check-suites"},
+		{"/commits/feature/x/pulls", commits + "/pulls"},
+	} {
+		emu.Expect("GET", tc.pattern)
+		if got := call(t, "GET", base+"/api/v3/repos/acme/web"+tc.path, true); got != 200 {
+			t.Errorf("GET %s = %d, want 200", tc.path, got)
+		}
+		calls := emu.Calls()
+		if last := calls[len(calls)-1]; last.Pattern != tc.pattern {
+			t.Errorf("GET %s matched %s, want %s", tc.path, last.Pattern, tc.pattern)
+		}
+	}
+	emu.Verify(rec)
+	if errs := rec.End(); len(errs) != 0 {
+		t.Errorf("the test failed: %q", errs)
+	}
+}
