@@ -2,8 +2,11 @@ package main
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	sentryemu "github.com/releasebot/releasebot/internal/emulator/sentry"
 )
 
 // latestRelease is the route the gate reads the current release from
@@ -91,4 +94,45 @@ func TestGitHubCanaryGate(t *testing.T) {
 		t.Errorf("lowering or rollback read the release or asked the gate: %d reads, %d health requests", n, h.hits.Load())
 	}
 	f.emu.Verify(t)
+}
+
+// TestGitHubGateUsesTheLatestRelease: the Sentry gate looks up the release
+// GitHub calls latest. v1.4.0 has unresolved issues in prod, so a raise is
+// refused while it is the latest; once v1.4.1 (clean) is published, the same
+// raise commits. A client reading the wrong endpoint would find no release,
+// skip the Sentry gate and commit at once.
+func TestGitHubGateUsesTheLatestRelease(t *testing.T) {
+	h := newHealthServer(t)
+	sentry := sentryemu.NewTest(t, "acme", "web", 7, "sntryu_gate_token")
+	sentry.AddIssues("acme", "web", "v1.4.0", "prod", 2)
+	ssrv := httptest.NewServer(sentry)
+	t.Cleanup(ssrv.Close)
+	cfg := renderConfig + "sentry: {org: acme, project: web}\n" +
+		"environments:\n  prod:\n    health_url: " + h.URL + "/health\n    headers: {Authorization: \"Bearer ${PROD_TOKEN}\"}\n    sentry_environment: prod\n"
+	f := newGitHubFixture(t, map[string]string{".release/flags.yaml": runbookFlags, ".github/releasebot.yml": cfg})
+	f.env.Env = append(f.env.Env, "PROD_TOKEN=prod-secret", "SENTRY_URL="+ssrv.URL, "SENTRY_AUTH_TOKEN=sntryu_gate_token")
+	f.emu.Expect("GET", latestRelease)
+	sentry.Expect("GET", "/api/0/organizations/{org}/issues/{$}")
+
+	f.publishRelease(t, "v1.4.0")
+	head := f.git(t, "rev-parse", "main")
+	r := runBin(t, f.env, "cmd", "--github", "acme/web", "/canary 10", "--request-id", "latest-1")
+	if r.code != 1 || !strings.Contains(r.stderr, "gate sentry failed") || !strings.Contains(r.stderr, "v1.4.0") {
+		t.Errorf("v1.4.0 with 2 issues: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if got := f.git(t, "rev-parse", "main"); got != head {
+		t.Error("a refused raise committed")
+	}
+	if strings.Contains(r.stderr, "sntryu_gate_token") {
+		t.Error("the Sentry token reached the output")
+	}
+
+	f.publishRelease(t, "v1.4.1")
+	r = runBin(t, f.env, "cmd", "--github", "acme/web", "/canary 10", "--request-id", "latest-2")
+	if r.code != 0 || !strings.Contains(r.stdout, "committed ") {
+		t.Errorf("v1.4.1 clean: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if n := f.emu.Count("GET", latestRelease); n != 2 {
+		t.Errorf("%d latest-release reads, want 2", n)
+	}
 }
