@@ -48,7 +48,8 @@ type Recorder struct {
 // New returns a Recorder for t. When t ends, each unmatched request fails
 // it, and so does each expectation not yet checked by Verify. name says
 // which emulator speaks; hint says what the service answers an unknown
-// request; known says whether method and pattern name a route.
+// request; known says whether method and pattern name a route (method is
+// empty for an Expect that takes any).
 func New(t TB, name, hint string, known func(method, pattern string) bool) *Recorder {
 	r := &Recorder{name: name, hint: hint, known: known}
 	t.Cleanup(func() {
