@@ -11,7 +11,9 @@ import (
 
 // known is an emulator with one route, GET /a/{id}; an Expect with no
 // method asks with an empty one.
-func known(method, pattern string) bool { return (method == "" || method == "GET") && pattern == "/a/{id}" }
+func known(method, pattern string) bool {
+	return (method == "" || method == "GET") && pattern == "/a/{id}"
+}
 
 // TestRecorder: unmatched requests fail the test when it ends, in order;
 // expectations are checked by Verify, or at the end when Verify was not
