@@ -8,7 +8,8 @@ import (
 // route is one endpoint: a method and a path pattern whose {name} segments
 // match one segment and whose {name...} matches one or more, up to the
 // literal segments that follow it. Routes are tried in order, so literal
-// routes come before wildcard ones; an unmatched request is GitHub's 404.
+// routes come before wildcard ones; an unmatched request is GitHub's 404,
+// and in strict mode (NewTest) a failure of the test.
 type route struct {
 	method  string
 	pattern string // as registered, e.g. "/repos/{owner}/{repo}/releases/latest"

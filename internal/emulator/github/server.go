@@ -7,6 +7,9 @@
 // webhooks. It is served both at the root and under /api/v3, as GitHub
 // Enterprise is.
 //
+// Tests build it with NewTest, whose strict mode fails the test on a request
+// no route matches; the demo builds it with New.
+//
 // The emulator is hand-written because no maintained library serves GitHub's
 // API over real git objects; go-github's own types give the JSON shapes.
 package githubemu

@@ -3,6 +3,8 @@
 // paths, bearer-token auth and scopes, error bodies, rate limiting and cursor
 // pagination) and the envelope endpoint sentry-go sends events to, which it
 // records so a test can assert what was reported.
+// Tests build it with NewTest, whose strict mode fails the test on a request
+// no route matches.
 //
 //	emu := sentryemu.New("acme", "web", 1, "api-token")
 //	emu.AddIssues("acme", "web", "v1.2.3+stage", "stage", 2)

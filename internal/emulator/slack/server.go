@@ -7,6 +7,9 @@
 // minutes; and a client that sends slash commands and block_actions payloads
 // shaped and signed as Slack's. It records every message so tests can assert
 // on Block Kit JSON.
+//
+// Tests build it with NewTest, whose strict mode fails the test on a method
+// or path the emulator does not serve; the demo builds it with New.
 package slackemu
 
 import (
