@@ -101,7 +101,7 @@ func metricsServer(t *testing.T, errors5xx, ok2xx int) *httptest.Server {
 // sentryServer runs the Sentry emulator with issues of v1.2.3+stage.
 func sentryServer(t *testing.T, stageIssues int) (*sentryemu.Emulator, SentryTarget) {
 	t.Helper()
-	emu := sentryemu.New("acme", "web", 7, "sentry-api-token-0042")
+	emu := sentryemu.NewTest(t, "acme", "web", 7, "sentry-api-token-0042")
 	emu.AddIssues("acme", "web", "v1.2.3+stage", "stage", stageIssues)
 	emu.AddIssues("acme", "web", "v1.2.3+stage", "prod", 2)
 	emu.AddIssues("acme", "web", "v1.2.2+stage", "stage", 2)

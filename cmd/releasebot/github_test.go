@@ -22,10 +22,7 @@ type ghFixture struct {
 
 func newGitHubFixture(t *testing.T, files map[string]string) *ghFixture {
 	t.Helper()
-	emu, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Tokens: map[string]string{"ghs_test_token": "releasebot[bot]"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu := githubemu.NewTest(t, githubemu.Options{Dir: t.TempDir(), Tokens: map[string]string{"ghs_test_token": "releasebot[bot]"}})
 	content := map[string][]byte{}
 	for p, c := range files {
 		content[p] = []byte(c)

@@ -35,10 +35,7 @@ func newEnv(t testing.TB, opts ...func(*githubemu.Options)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	emu, err := githubemu.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu := githubemu.NewTest(t, o)
 	if err := emu.CreateRepo(owner, repo, githubemu.RepoOptions{
 		Files: map[string][]byte{storetest.FlagsFile: []byte(storetest.InitialFlags), "README.md": []byte("# web\n")},
 	}); err != nil {

@@ -20,7 +20,7 @@ const token = "sntryu_test_token_5e9c1d"
 
 func newEmulator(t *testing.T) (*sentryemu.Emulator, *sentry.Client) {
 	t.Helper()
-	emu := sentryemu.New("acme", "web", 42, token)
+	emu := sentryemu.NewTest(t, "acme", "web", 42, token)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	c, err := sentry.New(srv.URL, token)
@@ -190,7 +190,7 @@ func TestRetriesOnSentryRateLimit(t *testing.T) {
 // org:ci scope, enough for releases and deploys, not for issues.
 func TestOrgTokenCannotReadIssues(t *testing.T) {
 	t.Parallel()
-	emu := sentryemu.New("acme", "web", 42, "")
+	emu := sentryemu.NewTest(t, "acme", "web", 42, "")
 	emu.AddToken("sntrys_ci_token")
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)

@@ -18,7 +18,7 @@ const botToken = "xoxb-test-token"
 
 func newEmu(t *testing.T) (*slackemu.Server, *httptest.Server) {
 	t.Helper()
-	emu := slackemu.New(slackemu.Options{
+	emu := slackemu.NewTest(t, slackemu.Options{
 		Tokens:     []string{botToken},
 		UserGroups: map[string][]string{"S0456": {"U0456", "U0123"}, "S0EMPTY": {}},
 	})

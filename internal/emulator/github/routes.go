@@ -6,24 +6,29 @@ import (
 )
 
 // route is one endpoint: a method and a path pattern whose {name} segments
-// match one segment and whose last {name...} matches the rest. Routes are
-// tried in order, so literal routes come before wildcard ones; an unmatched
-// request is GitHub's 404.
+// match one segment and whose {name...} matches one or more, up to the
+// literal segments that follow it. Routes are tried in order, so literal
+// routes come before wildcard ones; an unmatched request is GitHub's 404,
+// and in strict mode (NewTest) a failure of the test.
 type route struct {
-	method string
-	segs   []string
-	h      http.HandlerFunc
+	method  string
+	pattern string // as registered, e.g. "/repos/{owner}/{repo}/releases/latest"
+	segs    []string
+	h       http.HandlerFunc
 }
 
 type router []route
 
 func (rt *router) handle(method, pattern string, h http.HandlerFunc) {
-	*rt = append(*rt, route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), h: h})
+	*rt = append(*rt, route{method: method, pattern: pattern, segs: strings.Split(strings.Trim(pattern, "/"), "/"), h: h})
 }
 
-func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// match returns the first route for method and path, with its path values
+// set on r, or nil when no route matches.
+func (rt router) match(r *http.Request) *route {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	for _, rte := range rt {
+	for i := range rt {
+		rte := &rt[i]
 		if rte.method != r.Method {
 			continue
 		}
@@ -31,21 +36,41 @@ func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			for k, v := range vals {
 				r.SetPathValue(k, v)
 			}
-			rte.h(w, r)
-			return
+			return rte
 		}
 	}
-	notFound(w)
+	return nil
+}
+
+// has reports whether method and pattern name a registered route.
+func (rt router) has(method, pattern string) bool {
+	for _, rte := range rt {
+		if rte.method == method && rte.pattern == pattern {
+			return true
+		}
+	}
+	return false
 }
 
 func matchSegs(segs, parts []string) (map[string]string, bool) {
 	vals := map[string]string{}
 	for i, seg := range segs {
 		if name, ok := strings.CutPrefix(seg, "{"); ok && strings.HasSuffix(name, "...}") {
-			if i >= len(parts) {
+			tail := segs[i+1:] // literal segments after the wildcard
+			end := len(parts) - len(tail)
+			if end <= i {
 				return nil, false
 			}
-			vals[strings.TrimSuffix(name, "...}")] = strings.Join(parts[i:], "/")
+			for j, lit := range tail {
+				if parts[end+j] != lit {
+					return nil, false
+				}
+			}
+			v := strings.Join(parts[i:end], "/")
+			if len(tail) > 0 && v == "" {
+				return nil, false
+			}
+			vals[strings.TrimSuffix(name, "...}")] = v
 			return vals, true
 		}
 		if i >= len(parts) {
@@ -97,7 +122,14 @@ func (s *Server) routes() router {
 	rt.handle("PUT", repo+"/contents/{path...}", s.putContents)
 	rt.handle("GET", repo+"/compare/{basehead...}", s.compare)
 	rt.handle("GET", repo+"/commits", s.listCommits)
-	rt.handle("GET", repo+"/commits/{rest...}", s.commitsSubresource)
+	// The commit's subresources come before the commit itself, whose
+	// {ref...} would match them too (a ref may hold slashes).
+	rt.handle("GET", repo+"/commits/{ref...}/check-runs", s.listCheckRuns)
+	rt.handle("GET", repo+"/commits/{ref...}/check-suites", s.listCheckSuites)
+	rt.handle("GET", repo+"/commits/{ref...}/status", s.combinedStatus)
+	rt.handle("GET", repo+"/commits/{ref...}/statuses", s.listStatuses)
+	rt.handle("GET", repo+"/commits/{ref...}/pulls", s.pullsForCommit)
+	rt.handle("GET", repo+"/commits/{ref...}", s.getCommit)
 	rt.handle("POST", repo+"/statuses/{sha}", s.createStatus)
 	rt.handle("GET", repo+"/tags", s.listTags)
 

@@ -3,6 +3,8 @@
 // paths, bearer-token auth and scopes, error bodies, rate limiting and cursor
 // pagination) and the envelope endpoint sentry-go sends events to, which it
 // records so a test can assert what was reported.
+// Tests build it with NewTest, whose strict mode fails the test on a request
+// no route matches.
 //
 //	emu := sentryemu.New("acme", "web", 1, "api-token")
 //	emu.AddIssues("acme", "web", "v1.2.3+stage", "stage", 2)
@@ -22,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/releasebot/releasebot/internal/emulator/strict"
 )
 
 // Error bodies exactly as Sentry writes them.
@@ -57,6 +61,8 @@ type Emulator struct {
 	nextID   int
 	now      func() time.Time
 	mux      *http.ServeMux
+	methods  map[string][]string // the methods each mux pattern serves
+	strict   *strict.Recorder    // strict mode's record, set by NewTest
 }
 
 // token is an API token; scopes nil means every scope.
@@ -373,6 +379,7 @@ func (e *Emulator) Release(orgSlug, version string) (commits []string, ok bool) 
 // missing (Django's patterns all end in a slash, and Sentry does not
 // redirect).
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.record(r)
 	if f, ok := e.nextFault(r.URL.Path); ok {
 		e.writeFault(w, r, f)
 		return
@@ -456,24 +463,32 @@ type endpoint map[string]struct {
 
 func (e *Emulator) routes() {
 	m := http.NewServeMux()
-	m.Handle("/api/0/organizations/{org}/issues/{$}", e.api(endpoint{
+	e.methods = map[string][]string{}
+	api := func(pattern string, ep endpoint) {
+		m.Handle(pattern, e.api(ep))
+		for method := range ep {
+			e.methods[pattern] = append(e.methods[pattern], method)
+		}
+	}
+	api("/api/0/organizations/{org}/issues/{$}", endpoint{
 		"GET": {scopesEventRead, e.listIssues},
-	}))
-	m.Handle("/api/0/organizations/{org}/releases/{$}", e.api(endpoint{
+	})
+	api("/api/0/organizations/{org}/releases/{$}", endpoint{
 		"POST": {scopesReleaseWrite, e.createRelease},
-	}))
-	m.Handle("/api/0/organizations/{org}/releases/{version}/{$}", e.api(endpoint{
+	})
+	api("/api/0/organizations/{org}/releases/{version}/{$}", endpoint{
 		"GET": {scopesReleaseRead, e.getRelease},
 		"PUT": {scopesReleaseWrite, e.updateRelease},
-	}))
-	m.Handle("/api/0/organizations/{org}/releases/{version}/deploys/{$}", e.api(endpoint{
+	})
+	api("/api/0/organizations/{org}/releases/{version}/deploys/{$}", endpoint{
 		"GET":  {scopesReleaseRead, e.listDeploys},
 		"POST": {scopesReleaseWrite, e.createDeploy},
-	}))
-	m.Handle("/api/0/projects/{org}/{project}/{$}", e.api(endpoint{
+	})
+	api("/api/0/projects/{org}/{project}/{$}", endpoint{
 		"GET": {scopesProjectRead, e.getProject},
-	}))
+	})
 	m.HandleFunc("POST /api/{project}/envelope/{$}", e.envelope)
+	e.methods["/api/{project}/envelope/{$}"] = []string{"POST"}
 	e.mux = m
 }
 

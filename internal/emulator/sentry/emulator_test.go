@@ -18,16 +18,46 @@ import (
 	sentrygo "github.com/getsentry/sentry-go"
 
 	sentryemu "github.com/releasebot/releasebot/internal/emulator/sentry"
+	"github.com/releasebot/releasebot/internal/emulator/strict"
 )
 
 const token = "sntryu_emulator_user_token"
 
 func start(t *testing.T) (*sentryemu.Emulator, *httptest.Server) {
 	t.Helper()
-	emu := sentryemu.New("acme", "web", 1, token)
+	emu := sentryemu.NewTest(t, "acme", "web", 1, token)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	return emu, srv
+}
+
+// startWatched is start for a test that calls wrong paths on purpose: its
+// strict mode reports to the returned recorder, which checkUnmatched reads.
+func startWatched(t *testing.T) (*sentryemu.Emulator, *httptest.Server, *strict.Recording) {
+	t.Helper()
+	rec := &strict.Recording{}
+	emu := sentryemu.NewTest(rec, "acme", "web", 1, token)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	return emu, srv, rec
+}
+
+// checkUnmatched asserts that strict mode saw exactly the requests want as
+// unmatched, and fails the watched test once for each.
+func checkUnmatched(t *testing.T, emu *sentryemu.Emulator, rec *strict.Recording, want ...string) {
+	t.Helper()
+	if got := emu.Unmatched(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Unmatched() = %q, want %q", got, want)
+	}
+	errs := rec.End()
+	if len(errs) != len(want) {
+		t.Errorf("strict mode failures = %q, want %d", errs, len(want))
+	}
+	for i := range min(len(errs), len(want)) {
+		if !strings.Contains(errs[i], "unmatched request: "+want[i]) {
+			t.Errorf("failure %q does not name %q", errs[i], want[i])
+		}
+	}
 }
 
 func do(t *testing.T, srv *httptest.Server, method, path, auth, contentType, body string) (*http.Response, string) {
@@ -57,7 +87,7 @@ func get(t *testing.T, srv *httptest.Server, path, auth string) (*http.Response,
 
 func TestAuthAndNotFound(t *testing.T) {
 	t.Parallel()
-	emu, srv := start(t)
+	emu, srv, rec := startWatched(t)
 	emu.AddToken("sntrys_ci_org_token")                      // an organization token: org:ci only
 	emu.AddToken("sntryu_releases_only", "project:releases") // a user token with one scope
 	tests := []struct {
@@ -102,6 +132,13 @@ func TestAuthAndNotFound(t *testing.T) {
 			}
 		})
 	}
+	// Strict mode fails a test on each path Sentry has no route for, and
+	// only those: a route's own 401, 403, 404 or 400 is not a wrong path.
+	checkUnmatched(t, emu, rec,
+		"GET /api/0/organizations/acme/issues",
+		"POST /api/0/organizations/acme/releases",
+		"GET /api/0/organizations/acme/nothing/",
+		"DELETE /api/0/organizations/acme/issues/")
 }
 
 func TestIssuesPaginationLinkHeader(t *testing.T) {
@@ -289,7 +326,7 @@ func TestSentryGoObeysEnvelopeRateLimit(t *testing.T) {
 
 func TestEnvelopeAuth(t *testing.T) {
 	t.Parallel()
-	emu, srv := start(t)
+	emu, srv, rec := startWatched(t)
 	good := strings.Repeat("a", 32)
 	emu.AddProject("acme", "locked", 2, good)
 	env := "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{\"message\":\"hello\",\"level\":\"error\"}\n"
@@ -343,6 +380,7 @@ func TestEnvelopeAuth(t *testing.T) {
 	if len(evs) != 3 || evs[0].Message != "hello" || evs[0].EventID != "9ec79c33ec9942ab8353589fcb2e04dc" {
 		t.Errorf("events = %+v", evs)
 	}
+	checkUnmatched(t, emu, rec, "POST /api/1/envelope")
 }
 
 func FuzzParseEnvelope(f *testing.F) {
@@ -362,7 +400,7 @@ func FuzzEnvelopeRequest(f *testing.F) {
 	f.Add("", key, "gzip", []byte("\x1f\x8b"))
 	f.Add("sentry sentry_key=", "", "deflate", []byte("x\x9c"))
 	f.Fuzz(func(t *testing.T, auth, queryKey, encoding string, body []byte) {
-		emu := sentryemu.New("acme", "web", 1, token)
+		emu := sentryemu.NewTest(t, "acme", "web", 1, token)
 		emu.AddProject("acme", "api", 2, key)
 		req := httptest.NewRequest("POST", "/api/2/envelope/?sentry_key="+url.QueryEscape(queryKey), bytes.NewReader(body))
 		req.Header.Set("X-Sentry-Auth", auth)
@@ -382,7 +420,7 @@ func FuzzIssuesQuery(f *testing.F) {
 	f.Add(`cursor=1.5:0:1&query=%21level%3Aerror+"quoted \" text"`)
 	f.Add(`cursor=::&limit=-1&project=-1&environment=prod`)
 	f.Fuzz(func(t *testing.T, rawQuery string) {
-		emu := sentryemu.New("acme", "web", 1, token)
+		emu := sentryemu.NewTest(t, "acme", "web", 1, token)
 		emu.AddIssues("acme", "web", "v1", "prod", 3)
 		req := httptest.NewRequest("GET", "/api/0/organizations/acme/issues/", nil)
 		req.URL.RawQuery = rawQuery
@@ -399,4 +437,38 @@ func FuzzIssuesQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSentryExpectAndVerify: Expect pins the routes a test uses by pattern;
+// one never called, or a pattern that is no route, fails the test; Count
+// counts by route.
+func TestSentryExpectAndVerify(t *testing.T) {
+	emu, srv, rec := startWatched(t)
+	const issues = "/api/0/organizations/{org}/issues/{$}"
+	emu.Expect("GET", issues)
+	emu.Expect("POST", "/api/0/organizations/{org}/releases/{$}") // never called
+	emu.Expect("DELETE", issues)                                  // no route: the endpoint takes GET only
+	emu.Expect("GET", "/api/0/organizations/{org}/issues/")       // a pattern misspelt
+	for range 2 {
+		do(t, srv, "GET", "/api/0/organizations/acme/issues/", "Bearer "+token, "", "")
+	}
+	do(t, srv, "GET", "/api/0/organizations/nope/issues/", "Bearer "+token, "", "") // the route's own 404
+	emu.Verify(rec)
+	errs := rec.End()
+	want := []string{
+		"expected route POST /api/0/organizations/{org}/releases/{$} was never called",
+		"expected route DELETE " + issues + " is no route",
+		"expected route GET /api/0/organizations/{org}/issues/ is no route",
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("failures = %q, want %d", errs, len(want))
+	}
+	for i := range want {
+		if !strings.Contains(errs[i], want[i]) {
+			t.Errorf("failure %q, want %q", errs[i], want[i])
+		}
+	}
+	if n := emu.Count("GET", issues); n != 3 {
+		t.Errorf("Count(issues) = %d, want 3", n)
+	}
 }

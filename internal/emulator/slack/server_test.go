@@ -34,7 +34,7 @@ func newEmu(t *testing.T, opts ...func(*slackemu.Options)) (*slackemu.Server, *h
 	for _, f := range opts {
 		f(&o)
 	}
-	emu := slackemu.New(o)
+	emu := slackemu.NewTest(t, o)
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
 	return emu, srv
