@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/releasebot/releasebot/chatops/flags"
+	"github.com/releasebot/releasebot/chatops/trailer"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/textsafe"
 )
@@ -58,25 +59,14 @@ func actorName(s string) string {
 	return s
 }
 
-// Trailers returns the trailers of a commit message: "Key: value" lines of
-// its last paragraph.
-func Trailers(msg string) map[string]string {
-	paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(msg, "\r\n", "\n")), "\n\n")
-	out := map[string]string{}
-	if len(paras) < 2 {
-		return out
-	}
-	for _, line := range strings.Split(paras[len(paras)-1], "\n") {
-		k, v, ok := strings.Cut(line, ": ")
-		if ok && !strings.Contains(k, " ") {
-			out[k] = strings.TrimSpace(v)
-		}
-	}
-	return out
-}
+// Trailers returns the trailers of a commit message by git's rules (package
+// trailer): the ones git interpret-trailers and a local clone's %(trailers)
+// see, keys compared without case.
+func Trailers(msg string) trailer.List { return trailer.Parse(msg) }
 
-// HasRequest reports whether a commit message carries the request id.
-func HasRequest(msg, id string) bool { return Trailers(msg)[TrailerRequest] == id }
+// HasRequest reports whether a commit message carries the request id in a
+// Releasebot-Request trailer (the key in any case, the value exactly).
+func HasRequest(msg, id string) bool { return Trailers(msg).Has(TrailerRequest, id) }
 
 // ChangesIn reads the changes listed in a flag commit's body.
 func ChangesIn(msg string) []flags.Change {

@@ -35,11 +35,12 @@ type Store struct {
 	Branch      string // the flag branch
 	FlagsFile   string // path of the flag file in the repository
 
-	// RequestPages bounds FindRequest to this many pages of 100 commits
-	// (default 3); RequestWindow to commits newer than this (default 72 h,
-	// the time GitHub lets a webhook delivery be redelivered).
-	RequestPages  int
-	RequestWindow time.Duration
+	// RequestWindow is how many of the flag branch's newest commits
+	// FindRequest reads (default chatops.DefaultRequestWindow), in pages of
+	// 100; RequestMaxAge skips commits older than this by committer date
+	// (default chatops.DefaultRequestMaxAge).
+	RequestWindow int
+	RequestMaxAge time.Duration
 	// Author, when set, authors and commits the flag commits; by default
 	// GitHub uses the authenticated App or user.
 	Author *gh.CommitAuthor
@@ -232,19 +233,20 @@ func (s *Store) remember(commit, tree string) {
 }
 
 // FindRequest looks for a commit carrying "Releasebot-Request: id" in its
-// trailers among the flag branch's commits of the last RequestWindow, at
-// most RequestPages pages of 100 (usually one request).
+// trailers (chatops.HasRequest) among the flag branch's newest RequestWindow
+// commits of the last RequestMaxAge: one request when the branch has had at
+// most 100 commits in that time.
 func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo, bool, error) {
-	pages := s.RequestPages
-	if pages <= 0 {
-		pages = 3
-	}
 	window := s.RequestWindow
 	if window <= 0 {
-		window = 72 * time.Hour
+		window = chatops.DefaultRequestWindow
 	}
-	opts := &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-window), ListOptions: gh.ListOptions{PerPage: 100}}
-	for page := 1; page <= pages; page++ {
+	maxAge := s.RequestMaxAge
+	if maxAge <= 0 {
+		maxAge = chatops.DefaultRequestMaxAge
+	}
+	opts := &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-maxAge), ListOptions: gh.ListOptions{PerPage: min(window, 100)}}
+	for page, read := 1, 0; read < window; page++ {
 		opts.Page = page
 		commits, resp, err := s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
 		if err != nil {
@@ -252,31 +254,18 @@ func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo,
 		}
 		for _, c := range commits {
 			s.remember(c.GetSHA(), c.GetCommit().GetTree().GetSHA())
-			if hasTrailer(c.GetCommit().GetMessage(), chatops.TrailerRequest, id) {
+			if read++; read > window {
+				break
+			}
+			if chatops.HasRequest(c.GetCommit().GetMessage(), id) {
 				return commitInfo(c), true, nil
 			}
 		}
-		if resp.NextPage == 0 {
+		if resp.NextPage == 0 || len(commits) == 0 {
 			break
 		}
 	}
 	return chatops.CommitInfo{}, false, nil
-}
-
-// hasTrailer tells whether the message's trailer block (its last paragraph)
-// has the line "key: value"; keys compare as git compares them, without case.
-func hasTrailer(message, key, value string) bool {
-	paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(message, "\r\n", "\n")), "\n\n")
-	if len(paras) < 2 {
-		return false
-	}
-	for _, line := range strings.Split(paras[len(paras)-1], "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if ok && strings.EqualFold(strings.TrimSpace(k), key) && strings.TrimSpace(v) == value {
-			return true
-		}
-	}
-	return false
 }
 
 // History returns up to limit commits of the flag branch that touched path,
