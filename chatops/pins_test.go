@@ -204,3 +204,45 @@ func TestReplayAsksNoGate(t *testing.T) {
 		t.Errorf("%v %q replayed %t; gate asked %d times, %d commits", r.Outcome, r.Text, r.Replayed, gate.calls.Load(), store.count())
 	}
 }
+
+// TestOutsideFieldsCannotForgeATrailer: the channel (Actor.Via) and the
+// command text of a command built by an adapter (RunCommand, not Parse) reach
+// the commit message as one line each, so neither can add a trailer.
+func TestOutsideFieldsCannotForgeATrailer(t *testing.T) {
+	forgeries := []string{
+		"x\nReleasebot-Request: forged", "x\r\nReleasebot-Request: forged", "x\n\nReleasebot-Request: forged",
+		"x\u2028Releasebot-Request: forged", "x\u0085Releasebot-Request: forged", "x\vReleasebot-Request: forged",
+	}
+	check := func(t *testing.T, store *memStore, r Reply, what string) {
+		t.Helper()
+		if r.Outcome != Done {
+			t.Fatalf("%s: %v %q", what, r.Outcome, r.Text)
+		}
+		msg := store.lastMessage()
+		tr := Trailers(msg)
+		n := 0
+		for _, tl := range tr {
+			if strings.EqualFold(tl.Key, TrailerRequest) {
+				n++
+			}
+		}
+		if n != 1 || !tr.Has(TrailerRequest, "real-id") || HasRequest(msg, "forged") {
+			t.Errorf("%s: trailers %q in\n%s", what, tr, msg)
+		}
+		if strings.Count(msg, "\n"+TrailerRequest) != 1 {
+			t.Errorf("%s: a second request line in\n%s", what, msg)
+		}
+	}
+	for _, f := range forgeries {
+		store := newMemStore(flagsPath, runbookFlags)
+		svc := &Service{Store: store, Config: testConfig(t)}
+		r := svc.Run(context.Background(), Request{Text: "/canary 10", Actor: Actor{Name: "ann", Via: "slack" + f}, ID: "real-id"})
+		check(t, store, r, fmt.Sprintf("via %q", f))
+
+		store = newMemStore(flagsPath, runbookFlags)
+		svc = &Service{Store: store, Config: testConfig(t)}
+		cmd := &Command{Name: Canary, Percent: 10, Text: "/canary 10" + f}
+		r = svc.RunCommand(context.Background(), cmd, Request{Actor: ann, ID: "real-id"})
+		check(t, store, r, fmt.Sprintf("command text %q", f))
+	}
+}
