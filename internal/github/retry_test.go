@@ -2,9 +2,13 @@ package github_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,5 +171,81 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 		if got := api.count("GET /api/v3/repos/acme/web/git/ref/heads/main"); got != 1 {
 			t.Errorf("%d: %d attempts, want 1", status, got)
 		}
+	}
+}
+
+// TestRetriesResendTheWholeBody: each retry of a POST sends the same body
+// again, not an empty or half-read one.
+func TestRetriesResendTheWholeBody(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := ghstore.NewClient(ghstore.ClientOptions{BaseURL: srv.URL + "/api/v3", Credentials: ghstore.Credentials{Token: "t"}, RetryBaseDelay: time.Millisecond, RetryAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := strings.Repeat("flag: on\n", 10_000)
+	_, _, err = c.Git.CreateTree(context.Background(), "acme", "web", "base", []*gh.TreeEntry{{Path: gh.String("f"), Mode: gh.String("100644"), Type: gh.String("blob"), Content: gh.String(content)}})
+	if err == nil {
+		t.Fatal("no error from a failing server")
+	}
+	if len(bodies) != 3 {
+		t.Fatalf("%d attempts with RetryAttempts 3, want 3", len(bodies))
+	}
+	for i, b := range bodies {
+		if b != bodies[0] || !strings.Contains(b, "flag: on") {
+			t.Errorf("attempt %d sent %d bytes, the first %d", i+1, len(b), len(bodies[0]))
+		}
+	}
+}
+
+// TestRateLimitedPostIsRetried: a rate-limited request was not served, so
+// even a comment is sent again once the limit allows (unlike after a 5xx).
+func TestRateLimitedPostIsRetried(t *testing.T) {
+	for _, limit := range []struct {
+		name   string
+		status int
+		header http.Header
+	}{
+		{"429 Retry-After", http.StatusTooManyRequests, http.Header{"Retry-After": {"0"}}},
+		{"403 Retry-After", http.StatusForbidden, http.Header{"Retry-After": {"0"}}},
+		{"403 quota spent", http.StatusForbidden, http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {strconv.FormatInt(time.Now().Unix(), 10)}}},
+	} {
+		t.Run(limit.name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) == 1 {
+					for k, v := range limit.header {
+						w.Header()[k] = v
+					}
+					w.WriteHeader(limit.status)
+					_, _ = w.Write([]byte(`{"message":"API rate limit exceeded"}`))
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"id":1,"body":"done"}`))
+			}))
+			t.Cleanup(srv.Close)
+			c, err := ghstore.NewClient(ghstore.ClientOptions{BaseURL: srv.URL + "/api/v3", Credentials: ghstore.Credentials{Token: "t"}, RetryBaseDelay: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, _, err := c.Issues.CreateComment(ctx, "acme", "web", 7, &gh.IssueComment{Body: gh.String("done")}); err != nil {
+				t.Errorf("CreateComment after a rate limit: %v", err)
+			}
+			if got := n.Load(); got != 2 {
+				t.Errorf("%d attempts, want 2", got)
+			}
+		})
 	}
 }
