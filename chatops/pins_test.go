@@ -246,3 +246,30 @@ func TestOutsideFieldsCannotForgeATrailer(t *testing.T) {
 		check(t, store, r, fmt.Sprintf("command text %q", f))
 	}
 }
+
+// panicAuthorizer fails the test if anything asks it.
+type panicAuthorizer struct{}
+
+func (panicAuthorizer) Authorize(ctx context.Context, who Actor, cmd Command) error {
+	panic("asked to authorize " + cmd.Name.String())
+}
+
+// TestReadCommandsAskNoAuthorizer: the table's non-mutating commands run
+// without authorization, and every mutating one asks for it.
+func TestReadCommandsAskNoAuthorizer(t *testing.T) {
+	for _, s := range Specs {
+		store := newMemStore(flagsPath, runbookFlags)
+		svc := &Service{Store: store, Config: testConfig(t), Authorizer: panicAuthorizer{}}
+		asked := false
+		func() {
+			defer func() { asked = recover() != nil }()
+			run(t, svc, s.Example, "")
+		}()
+		if asked != s.Mutating {
+			t.Errorf("%s (mutating %t): authorizer asked %t", s.Example, s.Mutating, asked)
+		}
+		if store.count() != 1 {
+			t.Errorf("%s: %d commits", s.Example, store.count())
+		}
+	}
+}
