@@ -10,71 +10,33 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/releasebot/releasebot/chatops/command"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/textsafe"
 	"github.com/releasebot/releasebot/internal/yamlstrict"
 )
 
-// Name identifies a command.
-type Name int
+// Name identifies a command; the names and the table are package command's.
+type Name = command.Name
 
 // The commands. The zero Name is no command.
 const (
-	Canary Name = iota + 1
-	Rollback
-	Toggle
-	ABStatus
-	ReleaseStatus
-	Help
+	Canary        = command.Canary
+	Rollback      = command.Rollback
+	Toggle        = command.Toggle
+	ABStatus      = command.ABStatus
+	ReleaseStatus = command.ReleaseStatus
+	Help          = command.Help
 )
 
-// Spec describes one command; the table of specs drives the parser, /help,
-// the README's command list and the Slack manifest.
-type Spec struct {
-	Name     Name
-	Word     string   // as typed, with the slash
-	Aliases  []string // other spellings accepted
-	Usage    string   // one line, the expected form
-	Summary  string
-	Mutating bool
-	Example  string
-}
+// Spec describes one command (package command's table).
+type Spec = command.Spec
 
 // Specs is the command table, in the order /help lists it.
-var Specs = []Spec{
-	{Name: Canary, Word: "/canary", Usage: "/canary <0-100>[%] [env] [--force]", Mutating: true, Example: "/canary 50",
-		Summary: "set the canary percentage; raising it runs the gates, a raise past a configured step needs --force; lowering is never gated"},
-	{Name: Rollback, Word: "/rollback", Usage: "/rollback [FLAG] [env]", Mutating: true, Example: "/rollback",
-		Summary: "instant and never gated: canary to 0 and every canary flag overridden off, or just FLAG overridden off"},
-	{Name: Toggle, Word: "/toggle", Usage: "/toggle <FLAG> on|off|default [env]", Mutating: true, Example: "/toggle FF_NEW_ONBOARDING on",
-		Summary: "set a flag's override, or clear it with default"},
-	{Name: ABStatus, Word: "/ab_status", Aliases: []string{"/ab-status", "/abstatus"}, Usage: "/ab_status [env] [user <id>]", Example: "/ab_status prod user 42",
-		Summary: "each flag's effective state, canary marking, override and last change; with a user, whether they are in the cohort"},
-	{Name: ReleaseStatus, Word: "/release", Usage: "/release status", Example: "/release status",
-		Summary: "where the release stands: version, checklist, canary, last audit"},
-	{Name: Help, Word: "/help", Usage: "/help [command]", Example: "/help canary",
-		Summary: "usage of every command"},
-}
+var Specs = command.Table
 
 // SpecOf returns the spec of a command name.
-func SpecOf(n Name) Spec {
-	for _, s := range Specs {
-		if s.Name == n {
-			return s
-		}
-	}
-	return Spec{}
-}
-
-func (n Name) String() string {
-	if s := SpecOf(n); s.Word != "" {
-		return strings.TrimPrefix(s.Word, "/")
-	}
-	return "unknown"
-}
-
-// Mutating reports whether the command changes the flag state.
-func (n Name) Mutating() bool { return SpecOf(n).Mutating }
+func SpecOf(n Name) Spec { return command.Of(n) }
 
 // Value is what /toggle sets.
 type Value int
@@ -158,10 +120,7 @@ func Parse(text string) ParseResult {
 	word := strings.ToLower(fields[0])
 	spec, ok := lookup(word)
 	if !ok {
-		words := make([]string, 0, len(Specs))
-		for _, s := range Specs {
-			words = append(words, s.Word)
-		}
+		words := command.Words()
 		best, dist := yamlstrict.Closest(word, words)
 		if dist <= 2 {
 			return badInput(fmt.Sprintf("unknown command %s; did you mean %s? usage: %s", echo(fields[0]), best, SpecOf(nameOf(best)).Usage))
@@ -173,11 +132,11 @@ func Parse(text string) ParseResult {
 	var err error
 	switch spec.Name {
 	case Canary:
-		err = parseCanary(cmd, args)
+		err = parseCanary(cmd, args, spec)
 	case Rollback:
-		err = parseRollback(cmd, args)
+		err = parseRollback(cmd, args, spec)
 	case Toggle:
-		err = parseToggle(cmd, args)
+		err = parseToggle(cmd, args, spec)
 	case ABStatus:
 		err = parseABStatus(cmd, args)
 	case ReleaseStatus:
@@ -190,7 +149,7 @@ func Parse(text string) ParseResult {
 		}
 		err = fmt.Errorf("unknown /release subcommand %s", echoQ(strings.Join(args, " ")))
 	case Help:
-		if len(args) > 1 {
+		if len(args) > spec.MaxArgs {
 			err = fmt.Errorf("/help takes at most one command name")
 		} else if len(args) == 1 {
 			topic := "/" + strings.TrimPrefix(strings.ToLower(args[0]), "/")
@@ -237,19 +196,7 @@ func ParseComment(body string) ParseResult {
 	return ParseResult{Ignore: true}
 }
 
-func lookup(word string) (Spec, bool) {
-	for _, s := range Specs {
-		if word == s.Word {
-			return s, true
-		}
-		for _, a := range s.Aliases {
-			if word == a {
-				return s, true
-			}
-		}
-	}
-	return Spec{}, false
-}
+func lookup(word string) (Spec, bool) { return command.Lookup(word) }
 
 func nameOf(word string) Name {
 	s, _ := lookup(word)
@@ -271,9 +218,11 @@ func takeForce(args []string) ([]string, bool) {
 	return out, force
 }
 
-func parseCanary(cmd *Command, args []string) error {
+// The parsers take the argument counts from the command table.
+
+func parseCanary(cmd *Command, args []string, spec Spec) error {
 	args, cmd.Force = takeForce(args)
-	if len(args) == 0 {
+	if len(args) < spec.MinArgs {
 		return fmt.Errorf("missing the percentage")
 	}
 	num := strings.TrimSuffix(args[0], "%")
@@ -289,8 +238,8 @@ func parseCanary(cmd *Command, args []string) error {
 		return fmt.Errorf("canary percentage must be 0 to 100, got %d", p)
 	}
 	cmd.Percent = p
-	if len(args) > 1 {
-		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[1:], " ")))
+	if extra := spec.MaxArgs - 1; len(args) > extra {
+		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[extra:], " ")))
 	}
 	if len(args) == 1 {
 		cmd.Env = args[0]
@@ -298,9 +247,12 @@ func parseCanary(cmd *Command, args []string) error {
 	return nil
 }
 
-func parseRollback(cmd *Command, args []string) error {
+func parseRollback(cmd *Command, args []string, spec Spec) error {
 	args, force := takeForce(args)
 	_ = force // rollback is never gated; --force is accepted and changes nothing
+	if len(args) > spec.MaxArgs {
+		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[spec.MaxArgs:], " ")))
+	}
 	switch len(args) {
 	case 0:
 	case 1:
@@ -308,15 +260,13 @@ func parseRollback(cmd *Command, args []string) error {
 		cmd.Flag = args[0]
 	case 2:
 		cmd.Flag, cmd.Env = args[0], args[1]
-	default:
-		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[2:], " ")))
 	}
 	return checkPlaceholder(cmd.Flag)
 }
 
-func parseToggle(cmd *Command, args []string) error {
+func parseToggle(cmd *Command, args []string, spec Spec) error {
 	args, _ = takeForce(args)
-	if len(args) < 2 {
+	if len(args) < spec.MinArgs {
 		if len(args) == 1 {
 			if err := checkPlaceholder(args[0]); err != nil {
 				return err
@@ -324,8 +274,8 @@ func parseToggle(cmd *Command, args []string) error {
 		}
 		return fmt.Errorf("missing the flag or its value")
 	}
-	if len(args) > 3 {
-		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[3:], " ")))
+	if len(args) > spec.MaxArgs {
+		return fmt.Errorf("unexpected %s", echoQ(strings.Join(args[spec.MaxArgs:], " ")))
 	}
 	cmd.Flag = args[0]
 	if err := checkPlaceholder(cmd.Flag); err != nil {

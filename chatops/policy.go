@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/releasebot/releasebot/internal/limits"
@@ -25,7 +26,7 @@ func (p Policy) CheckRaise(ctx context.Context, env string, from, to int, force 
 	if to <= from || force {
 		return nil
 	}
-	forced := fmt.Sprintf("/canary %d %s --force", to, env)
+	forced := Canary.Line(strconv.Itoa(to), env, "--force")
 	if len(p.Steps) > 0 && !slices.Contains(p.Steps, to) {
 		return errorf(Refused, "%d%% is not a configured canary step (%s); use a step, or %s", to, stepList(p.Steps), forced)
 	}
@@ -36,8 +37,8 @@ func (p Policy) CheckRaise(ctx context.Context, env string, from, to int, force 
 		}
 	}
 	if len(skipped) > 0 {
-		return errorf(Refused, "canary %d%% → %d%% skips %s; run /canary %s %s first, or %s",
-			from, to, strings.Join(skipped, ", "), strings.TrimSuffix(skipped[0], "%"), env, forced)
+		return errorf(Refused, "canary %d%% → %d%% skips %s; run %s first, or %s",
+			from, to, strings.Join(skipped, ", "), Canary.Line(strings.TrimSuffix(skipped[0], "%"), env), forced)
 	}
 	if p.Gate == nil {
 		return nil

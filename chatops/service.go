@@ -17,12 +17,6 @@ import (
 	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
-// Trailer keys of a flag commit (DESIGN §6).
-const (
-	TrailerRequestedBy = "Requested-by"
-	TrailerRequest     = "Releasebot-Request"
-)
-
 // Service runs commands over a Store. Its fields are its dependencies; the
 // zero values of Gate and Authorizer mean no gates and everyone may mutate.
 type Service struct {
@@ -371,83 +365,6 @@ func (s *Service) files(next *flags.File) (map[string][]byte, error) {
 	return files, nil
 }
 
-// CommitMessage is the commit of one command: a conventional-commit subject,
-// the changes in words, and the trailers.
-func CommitMessage(cmd *Command, t Target, changes []flags.Change, who Actor, id string, forced bool) string {
-	var b strings.Builder
-	b.WriteString("chore(flags): ")
-	b.WriteString(Subject(cmd, t, changes))
-	b.WriteString("\n\n")
-	for _, c := range changes {
-		b.WriteString("- " + c.String() + "\n")
-	}
-	fmt.Fprintf(&b, "\n%s %s\n", commandLine, textsafe.Cut(textsafe.OneLine(cmd.Text), limits.CommandText))
-	if forced {
-		b.WriteString("Forced: steps and gates skipped with --force\n")
-	}
-	fmt.Fprintf(&b, "\n%s: %s via %s\n%s: %s\n", TrailerRequestedBy, actorName(who.Name), textsafe.OneLine(who.Via), TrailerRequest, id)
-	return b.String()
-}
-
-// Subject summarises the changes of one command.
-func Subject(cmd *Command, t Target, changes []flags.Change) string {
-	if len(changes) == 1 {
-		return changes[0].String()
-	}
-	if cmd.Name == Rollback {
-		return fmt.Sprintf("rollback (%s): %d changes", t.Env, len(changes))
-	}
-	return fmt.Sprintf("%s (%s): %d changes", cmd.Name, t.Env, len(changes))
-}
-
-// commandLine starts the body line of a flag commit that records the command
-// as typed; a replayed request id is compared with it.
-const commandLine = "Command:"
-
-// actorName is who.Name as a commit trailer and a reply may hold it: one line,
-// so a name cannot add a trailer of its own, and cut to limits.Echo.
-func actorName(s string) string {
-	s = textsafe.Cut(textsafe.OneLine(s), limits.Echo)
-	if s == "" {
-		return "unknown"
-	}
-	return s
-}
-
-// Trailers returns the trailers of a commit message: "Key: value" lines of
-// its last paragraph.
-func Trailers(msg string) map[string]string {
-	paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(msg, "\r\n", "\n")), "\n\n")
-	out := map[string]string{}
-	if len(paras) < 2 {
-		return out
-	}
-	for _, line := range strings.Split(paras[len(paras)-1], "\n") {
-		k, v, ok := strings.Cut(line, ": ")
-		if ok && !strings.Contains(k, " ") {
-			out[k] = strings.TrimSpace(v)
-		}
-	}
-	return out
-}
-
-// HasRequest reports whether a commit message carries the request id.
-func HasRequest(msg, id string) bool { return Trailers(msg)[TrailerRequest] == id }
-
-// ChangesIn reads the changes listed in a flag commit's body.
-func ChangesIn(msg string) []flags.Change {
-	var out []flags.Change
-	for _, line := range strings.Split(msg, "\n") {
-		if !strings.HasPrefix(line, "- ") {
-			continue
-		}
-		if c, ok := flags.ParseChangeLine(line); ok {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // replayed answers a request whose id is already on a commit. The same
 // command (compared parsed and resolved, so case and spacing do not matter) is
 // "already done" with that commit; another command under the id is refused,
@@ -466,17 +383,6 @@ func (s *Service) replayed(c CommitInfo, cmd *Command, f *flags.File, id string)
 		r.Env = changes[0].Env
 	}
 	return r, false, nil
-}
-
-// commandOf parses the command recorded in a flag commit's body.
-func commandOf(msg string) (*Command, bool) {
-	for _, line := range strings.Split(msg, "\n") {
-		if rest, ok := strings.CutPrefix(line, commandLine); ok {
-			pr := Parse(rest)
-			return pr.Command, pr.Command != nil
-		}
-	}
-	return nil, false
 }
 
 // sameCommand reports whether two parsed commands ask for the same thing:

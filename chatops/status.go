@@ -71,8 +71,7 @@ const envChange = "\x00env"
 func lastChanges(env string, history []CommitInfo) map[string]*lastChange {
 	out := map[string]*lastChange{}
 	for _, c := range history {
-		tr := Trailers(c.Message)
-		who := tr[TrailerRequestedBy]
+		who, _ := Trailers(c.Message).Get(TrailerRequestedBy)
 		if who == "" {
 			who = c.Author
 		}

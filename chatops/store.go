@@ -6,6 +6,17 @@ import (
 	"time"
 )
 
+// The request window: how far back a store looks for a request id. A
+// retried Slack command comes within minutes and a redelivered webhook within
+// GitHub's 72 hours; the count bounds the cost of a miss on a busy branch
+// (on GitHub, three pages of 100 commits). Every store has these defaults,
+// so a local clone (the Action) and the API (the App) agree on whether a
+// request was done.
+const (
+	DefaultRequestWindow = 300            // commits, newest first
+	DefaultRequestMaxAge = 72 * time.Hour // by committer date
+)
+
 // Store is where the flag file and its renders live: the repository. The core
 // runs the commit protocol of DESIGN §6 over it (find the request id, read,
 // apply, commit with compare-and-swap, re-apply on a lost race), so every
@@ -18,8 +29,11 @@ type Store interface {
 	Read(ctx context.Context) (Snapshot, error)
 
 	// FindRequest looks for a commit carrying the trailer
-	// "Releasebot-Request: id" among the recent commits of the flag branch.
-	// It returns found=false, no error, when there is none.
+	// "Releasebot-Request: id" (by git's rules, HasRequest) within the
+	// request window: the newest DefaultRequestWindow commits of the flag
+	// branch that are at most DefaultRequestMaxAge old, unless the store is
+	// configured otherwise. It returns found=false, no error, when there is
+	// none.
 	FindRequest(ctx context.Context, id string) (c CommitInfo, found bool, err error)
 
 	// Commit writes files (path → content) as one commit on top of base with

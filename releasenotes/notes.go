@@ -6,11 +6,13 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/releasebot/releasebot/chatops/command"
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/textsafe"
@@ -596,28 +598,29 @@ func commandFlags(touched []string, states []FlagState, env string) (toggle, pin
 // one /canary per configured step with /ab_status around them, then pinning
 // the flags; /rollback first in the plan, then one flag at a time.
 func rolloutSteps(steps []int, flags, pin []string) (rollout, rollback []RolloutStep) {
-	rollout = append(rollout, RolloutStep{Command: "/ab_status",
+	status, userStatus := command.ABStatus.Line(), command.ABStatus.Line("user", "<id>")
+	rollout = append(rollout, RolloutStep{Command: status,
 		Note: "before the start: the canary is at 0% and the flags this release touches are off, with canary: true"})
 	for i, s := range steps {
-		note := fmt.Sprintf("then `/ab_status`: the flags are off, marked `canary %d%%`; check a test user in the cohort (`/ab_status user <id>`), /metrics, Sentry and support", s)
+		note := fmt.Sprintf("then `%s`: the flags are off, marked `canary %d%%`; check a test user in the cohort (`%s`), /metrics, Sentry and support", status, s, userStatus)
 		switch {
 		case s == 100:
-			note = "everyone is in the cohort; then `/ab_status` and the same checks"
+			note = fmt.Sprintf("everyone is in the cohort; then `%s` and the same checks", status)
 		case i > 0:
-			note = fmt.Sprintf("then `/ab_status`; repeat the checks at %d%%", s)
+			note = fmt.Sprintf("then `%s`; repeat the checks at %d%%", status, s)
 		}
-		rollout = append(rollout, RolloutStep{Command: fmt.Sprintf("/canary %d", s), Note: note})
+		rollout = append(rollout, RolloutStep{Command: command.Canary.Line(strconv.Itoa(s)), Note: note})
 	}
 	for _, f := range pin {
-		rollout = append(rollout, RolloutStep{Command: "/toggle " + f + " on", Note: "once stable, pin the flag on for everyone"})
+		rollout = append(rollout, RolloutStep{Command: command.Toggle.Line(f, "on"), Note: "once stable, pin the flag on for everyone"})
 	}
-	rollback = append(rollback, RolloutStep{Command: "/rollback",
+	rollback = append(rollback, RolloutStep{Command: command.Rollback.Line(),
 		Note: "instant, never gated: the canary goes to 0% and every canary flag is overridden off"})
 	for _, f := range flags {
-		rollback = append(rollback, RolloutStep{Command: "/toggle " + f + " off", Note: "turn off this flag only"})
+		rollback = append(rollback, RolloutStep{Command: command.Toggle.Line(f, "off"), Note: "turn off this flag only"})
 	}
 	for _, f := range flags {
-		rollback = append(rollback, RolloutStep{Command: "/toggle " + f + " default", Note: "after the incident, clear the override"})
+		rollback = append(rollback, RolloutStep{Command: command.Toggle.Line(f, "default"), Note: "after the incident, clear the override"})
 	}
 	return rollout, rollback
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
+
+	"github.com/releasebot/releasebot/chatops/command"
 )
 
 // builtinRunbook is ../shared/runbook/RUNBOOK.en.md, used when the repository
@@ -88,10 +90,10 @@ const (
 	PhasePost     Phase = "post"
 )
 
-// CommandWords are the chat commands recognised in a runbook: the words of
-// the chatops command table. They are listed here, not imported, because
-// chatops may one day need the checklist and an import cycle would follow.
-var CommandWords = []string{"canary", "rollback", "toggle", "ab_status", "ab-status", "abstatus", "release", "help"}
+// CommandWords are the chat commands recognised in a runbook, without the
+// slash: every word and alias of the command table (package command, a leaf
+// that chatops reads too, so the two cannot drift apart).
+var CommandWords = command.AllWords()
 
 var (
 	rollbackTitleRe = regexp.MustCompile(`(?i)roll\s*-?\s*back|откат`)

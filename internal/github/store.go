@@ -1,23 +1,18 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/bradleyfalzon/ghinstallation/v2"
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/releasebot/releasebot/chatops"
@@ -40,11 +35,12 @@ type Store struct {
 	Branch      string // the flag branch
 	FlagsFile   string // path of the flag file in the repository
 
-	// RequestPages bounds FindRequest to this many pages of 100 commits
-	// (default 3); RequestWindow to commits newer than this (default 72 h,
-	// the time GitHub lets a webhook delivery be redelivered).
-	RequestPages  int
-	RequestWindow time.Duration
+	// RequestWindow is how many of the flag branch's newest commits
+	// FindRequest reads (default chatops.DefaultRequestWindow), in pages of
+	// 100; RequestMaxAge skips commits older than this by committer date
+	// (default chatops.DefaultRequestMaxAge).
+	RequestWindow int
+	RequestMaxAge time.Duration
 	// Author, when set, authors and commits the flag commits; by default
 	// GitHub uses the authenticated App or user.
 	Author *gh.CommitAuthor
@@ -237,19 +233,20 @@ func (s *Store) remember(commit, tree string) {
 }
 
 // FindRequest looks for a commit carrying "Releasebot-Request: id" in its
-// trailers among the flag branch's commits of the last RequestWindow, at
-// most RequestPages pages of 100 (usually one request).
+// trailers (chatops.HasRequest) among the flag branch's newest RequestWindow
+// commits of the last RequestMaxAge: one request when the branch has had at
+// most 100 commits in that time.
 func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo, bool, error) {
-	pages := s.RequestPages
-	if pages <= 0 {
-		pages = 3
-	}
 	window := s.RequestWindow
 	if window <= 0 {
-		window = 72 * time.Hour
+		window = chatops.DefaultRequestWindow
 	}
-	opts := &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-window), ListOptions: gh.ListOptions{PerPage: 100}}
-	for page := 1; page <= pages; page++ {
+	maxAge := s.RequestMaxAge
+	if maxAge <= 0 {
+		maxAge = chatops.DefaultRequestMaxAge
+	}
+	opts := &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-maxAge), ListOptions: gh.ListOptions{PerPage: min(window, 100)}}
+	for page, read := 1, 0; read < window; page++ {
 		opts.Page = page
 		commits, resp, err := s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
 		if err != nil {
@@ -257,31 +254,18 @@ func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo,
 		}
 		for _, c := range commits {
 			s.remember(c.GetSHA(), c.GetCommit().GetTree().GetSHA())
-			if hasTrailer(c.GetCommit().GetMessage(), chatops.TrailerRequest, id) {
+			if read++; read > window {
+				break
+			}
+			if chatops.HasRequest(c.GetCommit().GetMessage(), id) {
 				return commitInfo(c), true, nil
 			}
 		}
-		if resp.NextPage == 0 {
+		if resp.NextPage == 0 || len(commits) == 0 {
 			break
 		}
 	}
 	return chatops.CommitInfo{}, false, nil
-}
-
-// hasTrailer tells whether the message's trailer block (its last paragraph)
-// has the line "key: value"; keys compare as git compares them, without case.
-func hasTrailer(message, key, value string) bool {
-	paras := strings.Split(strings.TrimSpace(strings.ReplaceAll(message, "\r\n", "\n")), "\n\n")
-	if len(paras) < 2 {
-		return false
-	}
-	for _, line := range strings.Split(paras[len(paras)-1], "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if ok && strings.EqualFold(strings.TrimSpace(k), key) && strings.TrimSpace(v) == value {
-			return true
-		}
-	}
-	return false
 }
 
 // History returns up to limit commits of the flag branch that touched path,
@@ -320,84 +304,6 @@ func commitInfo(c *gh.RepositoryCommit) chatops.CommitInfo {
 	return info
 }
 
-// status is the HTTP status of a go-github error, or 0.
-func status(err error) int {
-	var er *gh.ErrorResponse
-	if errors.As(err, &er) && er.Response != nil {
-		return er.Response.StatusCode
-	}
-	return 0
-}
-
-// describe says what went wrong in a sentence fragment a user can act on:
-// "404 Not Found", "GitHub rate limit: resets at 15:04:05, after this
-// command's deadline", "could not reach GitHub: …". Tokens never appear:
-// go-github's errors carry sanitised URLs.
-func describe(err error) string {
-	var rl *RateLimitError
-	var er *gh.ErrorResponse
-	var ghrl *gh.RateLimitError
-	var abuse *gh.AbuseRateLimitError
-	var ue *url.Error
-	var he *ghinstallation.HTTPError
-	switch {
-	case errors.As(err, &rl):
-		return rl.Error()
-	case errors.As(err, &he) && he.Response != nil:
-		return fmt.Sprintf("GitHub refused the App's credentials for installation %d: %s (check the App id, the installation id and the private key)",
-			he.InstallationID, responseMessage(he.Response))
-	case errors.As(err, &ghrl):
-		return fmt.Sprintf("GitHub rate limit: resets at %s", ghrl.Rate.Reset.Local().Format("15:04:05"))
-	case errors.As(err, &abuse):
-		return "GitHub secondary rate limit: " + abuse.Message
-	case errors.As(err, &er) && er.Response != nil:
-		msg := fmt.Sprintf("%d %s", er.Response.StatusCode, er.Message)
-		if er.Message == "" {
-			msg = er.Response.Status
-		}
-		return msg
-	case errors.Is(err, context.DeadlineExceeded):
-		return "GitHub did not answer before this command's deadline"
-	case errors.As(err, &ue):
-		return "could not reach GitHub: " + ue.Err.Error()
-	}
-	return err.Error()
-}
-
-// responseMessage is "401 A JSON web token could not be decoded": the
-// status and GitHub's message from an error response's body, which it closes.
-func responseMessage(resp *http.Response) string {
-	msg := resp.Status
-	if resp.Body != nil {
-		var body struct {
-			Message string `json:"message"`
-		}
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		resp.Body.Close()
-		if json.Unmarshal(data, &body) == nil && body.Message != "" {
-			msg = fmt.Sprintf("%d %s", resp.StatusCode, body.Message)
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(data))
-	}
-	return msg
-}
-
-// opError is a failed GitHub operation: what failed and why in one line,
-// with the go-github error underneath for errors.As.
-type opError struct {
-	msg string
-	err error
-}
-
-func (e *opError) Error() string { return e.msg }
-func (e *opError) Unwrap() error { return e.err }
-
-// failed describes err after what failed: "could not create the commit on
-// acme/web: 404 Not Found".
-func failed(err error, format string, args ...any) error {
-	return &opError{msg: fmt.Sprintf(format, args...) + ": " + describe(err), err: err}
-}
-
 // ReadFile reads path at ref (a branch, tag or commit; empty means the flag
 // branch). A missing file is an error wrapping fs.ErrNotExist.
 func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) {
@@ -409,17 +315,4 @@ func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) 
 		return nil, fmt.Errorf("%s at %s on %s: %w", path, ref, s.repo(), fs.ErrNotExist)
 	}
 	return data, err
-}
-
-// LatestTag returns the newest release's tag, or "" when the repository has
-// no published release.
-func (s *Store) LatestTag(ctx context.Context) (string, error) {
-	rel, _, err := s.Client.Repositories.GetLatestRelease(ctx, s.Owner, s.Repo)
-	if status(err) == http.StatusNotFound {
-		return "", nil
-	}
-	if err != nil {
-		return "", failed(err, "could not read the latest release of %s", s.repo())
-	}
-	return rel.GetTagName(), nil
 }

@@ -81,6 +81,11 @@ func TestStoreConformance(t *testing.T) {
 		e := newEnv(t)
 		return e.store, e.commitOutside(t)
 	})
+	storetest.RunRequestWindow(t, func(t *testing.T, w storetest.Window) (chatops.Store, func(map[string][]byte)) {
+		e := newEnv(t)
+		e.store.RequestWindow, e.store.RequestMaxAge, e.store.Now = w.Commits, w.MaxAge, w.Now
+		return e.store, e.commitOutside(t)
+	})
 }
 
 func testCtx(t *testing.T) context.Context {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -297,9 +298,14 @@ func replayable(req *http.Request) bool {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodPatch:
 		return true
 	case http.MethodPost:
-		p := req.URL.Path
-		return strings.Contains(p, "/git/blobs") || strings.Contains(p, "/git/trees") || strings.Contains(p, "/git/commits") ||
-			strings.HasSuffix(p, "/reactions") || strings.HasSuffix(p, "/access_tokens")
+		return replayablePost.MatchString(req.URL.Path)
 	}
 	return false
 }
+
+// replayablePost are the POSTs safe to repeat, matched on the whole end of
+// the path so that a repository named "git/commits" or "git/trees" is not
+// taken for the Git Data API: creating a blob, tree or commit (content
+// addressed; a second copy is unreachable), a reaction (GitHub answers the
+// existing one) and an installation token.
+var replayablePost = regexp.MustCompile(`/repos/[^/]+/[^/]+/git/(blobs|trees|commits)$|/(issues|pulls)/comments/[0-9]+/reactions$|/issues/[0-9]+/reactions$|/comments/[0-9]+/reactions$|/app/installations/[0-9]+/access_tokens$`)

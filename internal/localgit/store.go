@@ -39,8 +39,13 @@ type Store struct {
 	Branch    string   // the flag branch, e.g. "main"
 	FlagsFile string   // path of the flag file in the repository
 	Outputs   []string // render targets; a commit writes them, and they must be clean
-	// RequestWindow is how many recent commits FindRequest reads (default 500).
+	// RequestWindow is how many of the flag branch's newest commits
+	// FindRequest reads (default chatops.DefaultRequestWindow); RequestMaxAge
+	// skips commits older than this by committer date (default
+	// chatops.DefaultRequestMaxAge). Now is the clock (default time.Now).
 	RequestWindow int
+	RequestMaxAge time.Duration
+	Now           func() time.Time
 	// Env is extra environment for git (tests pin identities and dates).
 	Env []string
 
@@ -500,16 +505,27 @@ func (s *Store) log(ctx context.Context, limit int, path string) ([]chatops.Comm
 	return commits, nil
 }
 
-// FindRequest looks for the request id's trailer in the last RequestWindow
-// commits of the flag branch.
+// FindRequest looks for the request id's trailer among the flag branch's
+// newest RequestWindow commits of the last RequestMaxAge.
 func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo, bool, error) {
 	window := s.RequestWindow
 	if window <= 0 {
-		window = 500
+		window = chatops.DefaultRequestWindow
 	}
+	maxAge := s.RequestMaxAge
+	if maxAge <= 0 {
+		maxAge = chatops.DefaultRequestMaxAge
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	// A number of seconds is a timestamp to git's date parser.
+	since := "--since=" + strconv.FormatInt(now().Add(-maxAge).Unix(), 10)
 	// Trailers only: cheap to scan, and a message quoting an id in its body
-	// does not count.
-	out, err := s.git(ctx, nil, "log", "-n", strconv.Itoa(window), "--format=%H%x00%(trailers:key="+chatops.TrailerRequest+",valueonly,separator=%x01)", s.ref())
+	// does not count. Unfolded, so that a value continued on the next line
+	// stays on its line and its continuation is not read as another commit.
+	out, err := s.git(ctx, nil, "log", "-n", strconv.Itoa(window), since, "--format=%H%x00%(trailers:key="+chatops.TrailerRequest+",valueonly,unfold,separator=%x01)", s.ref())
 	if err != nil {
 		if _, tipErr := s.tip(ctx); tipErr != nil {
 			return chatops.CommitInfo{}, false, tipErr

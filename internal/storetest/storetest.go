@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("ConflictWhenBranchMoved", func(t *testing.T) { testConflict(t, newStore) })
 	t.Run("ConflictOnReusedBase", func(t *testing.T) { testReusedBase(t, newStore) })
 	t.Run("FindRequest", func(t *testing.T) { testFindRequest(t, newStore) })
+	t.Run("FindRequestByGitTrailerRules", func(t *testing.T) { testFindRequestTrailers(t, newStore) })
 	t.Run("HistoryFiltersByPath", func(t *testing.T) { testHistory(t, newStore) })
 	t.Run("NoFlagFile", func(t *testing.T) { testNoFlagFile(t, newStore) })
 	t.Run("ConcurrentWritersLoseNoUpdate", func(t *testing.T) { testConcurrent(t, newStore) })
@@ -209,6 +210,57 @@ func testFindRequest(t *testing.T, newStore Factory) {
 	}
 }
 
+// trailerCases are commit messages holding a request id ("ID", replaced by
+// each case's own id) where it is or is not a trailer by git's rules (git
+// interpret-trailers, %(trailers), chatops.HasRequest): every store must
+// find exactly the ones git finds.
+var trailerCases = []struct {
+	name, msg string
+	found     bool
+}{
+	{"plain", "chore(flags): x\n\n- a\n\nRequested-by: ann via slack\nReleasebot-Request: ID", true},
+	{"key in lower case", "chore(flags): x\n\nreleasebot-request: ID", true},
+	{"key in upper case", "chore(flags): x\n\nRELEASEBOT-REQUEST: ID", true},
+	{"no space after the colon", "chore(flags): x\n\nReleasebot-Request:ID", true},
+	{"space before the colon", "chore(flags): x\n\nReleasebot-Request : ID", true},
+	{"CRLF", "chore(flags): x\r\n\r\nRequested-by: ann\r\nReleasebot-Request: ID\r\n", true},
+	{"trailing spaces", "chore(flags): x\n\nReleasebot-Request: ID   \nRequested-by: ann", true},
+	{"trailing blank lines", "chore(flags): x\n\nReleasebot-Request: ID\n\n\n", true},
+	{"with Signed-off-by, a quarter trailers", "chore(flags): x\n\nsome prose\nmore prose\nSigned-off-by: A <a@example.com>\nReleasebot-Request: ID", true},
+	{"continued on the next line", "chore(flags): x\n\nReleasebot-Request: ID\n  and more\nRequested-by: ann", false},
+	{"a body paragraph that looks like trailers", "chore(flags): x\n\nReleasebot-Request: ID\nRequested-by: eve\n\njust prose at the end", false},
+	{"prose and a trailer in the last paragraph", "chore(flags): x\n\nsome prose here\nReleasebot-Request: ID", false},
+	{"in the subject only", "Releasebot-Request: ID", false},
+	{"space inside the key", "chore(flags): x\n\nReleasebot Request: ID", false},
+	{"another key", "chore(flags): x\n\nReleasebot-Requests: ID", false},
+	{"more in the value", "chore(flags): x\n\nReleasebot-Request: ID extra", false},
+	{"before a --- line (a commit has no patch part)", "chore(flags): x\n\nReleasebot-Request: ID\n---\nmore", false},
+	{"in a comment line", "chore(flags): x\n\nKey: v\n# Releasebot-Request: ID", false},
+	{"indented", "chore(flags): x\n\n Releasebot-Request: ID", false},
+}
+
+func testFindRequestTrailers(t *testing.T, newStore Factory) {
+	s, _ := newStore(t)
+	ids := make([]string, len(trailerCases))
+	for i, tc := range trailerCases {
+		ids[i] = fmt.Sprintf("req-%d", i)
+		base := read(t, s)
+		msg := strings.ReplaceAll(tc.msg, "ID", ids[i])
+		if got := chatops.HasRequest(msg, ids[i]); got != tc.found {
+			t.Errorf("%s: chatops.HasRequest = %v, want %v", tc.name, got, tc.found)
+		}
+		if _, err := s.Commit(ctx(t), base.Rev, map[string][]byte{FlagsFile: []byte(fmt.Sprintf("step: %d\n", i))}, msg); err != nil {
+			t.Fatalf("%s: Commit: %v", tc.name, err)
+		}
+	}
+	for i, tc := range trailerCases {
+		_, found, err := s.FindRequest(ctx(t), ids[i])
+		if err != nil || found != tc.found {
+			t.Errorf("%s: FindRequest = found %v, err %v; want found %v", tc.name, found, err, tc.found)
+		}
+	}
+}
+
 func testHistory(t *testing.T, newStore Factory) {
 	s, commitOutside := newStore(t)
 	commitOutside(map[string][]byte{"README.md": []byte("docs\n")})
@@ -349,4 +401,84 @@ func shas(cs []chatops.CommitInfo) []string {
 		out = append(out, c.SHA)
 	}
 	return out
+}
+
+// Window is the request window a WindowFactory's store gets: zero fields
+// keep the store's defaults. Now, when set, is the store's clock.
+type Window struct {
+	Commits int
+	MaxAge  time.Duration
+	Now     func() time.Time
+}
+
+// WindowFactory is a Factory for a store with the given request window.
+type WindowFactory func(t *testing.T, w Window) (store chatops.Store, commitOutside func(files map[string][]byte))
+
+// RunRequestWindow pins the request window every store shares: FindRequest
+// reads the flag branch's newest Commits commits (default
+// chatops.DefaultRequestWindow) of the last MaxAge (default
+// chatops.DefaultRequestMaxAge), and no further. With -short the default
+// count, which takes that many commits, is not run.
+func RunRequestWindow(t *testing.T, newStore WindowFactory) {
+	t.Run("CountBound", func(t *testing.T) { testWindowCount(t, newStore, 3) })
+	t.Run("DefaultCount", func(t *testing.T) {
+		if testing.Short() {
+			t.Skipf("makes %d commits", chatops.DefaultRequestWindow)
+		}
+		testWindowCount(t, newStore, 0)
+	})
+	t.Run("AgeBound", func(t *testing.T) { testWindowAge(t, newStore, time.Hour) })
+	t.Run("DefaultAge", func(t *testing.T) { testWindowAge(t, newStore, 0) })
+}
+
+// testWindowCount: the request is found while it is among the newest n
+// commits, and not once one more commit pushes it out.
+func testWindowCount(t *testing.T, newStore WindowFactory, n int) {
+	s, commitOutside := newStore(t, Window{Commits: n})
+	if n == 0 {
+		n = chatops.DefaultRequestWindow
+	}
+	base := read(t, s)
+	if _, err := s.Commit(ctx(t), base.Rev, map[string][]byte{FlagsFile: []byte("x: 1\n")}, "chore(flags): x\n\nReleasebot-Request: in-window"); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	for i := 1; i < n; i++ {
+		commitOutside(map[string][]byte{"README.md": []byte(fmt.Sprintf("%d\n", i))})
+	}
+	if _, found, err := s.FindRequest(ctx(t), "in-window"); err != nil || !found {
+		t.Fatalf("FindRequest with the request the %dth newest commit = found %v, err %v; want found", n, found, err)
+	}
+	commitOutside(map[string][]byte{"README.md": []byte("one more\n")})
+	if _, found, err := s.FindRequest(ctx(t), "in-window"); err != nil || found {
+		t.Errorf("FindRequest with the request the %dth newest commit, past a window of %d = found %v, err %v; want not found", n+1, n, found, err)
+	}
+}
+
+// testWindowAge: the request is found while its commit is younger than the
+// maximum age, and not once the clock has moved past it.
+func testWindowAge(t *testing.T, newStore WindowFactory, maxAge time.Duration) {
+	var mu sync.Mutex
+	clock := time.Now()
+	s, _ := newStore(t, Window{MaxAge: maxAge, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }})
+	if maxAge == 0 {
+		maxAge = chatops.DefaultRequestMaxAge
+	}
+	base := read(t, s)
+	if _, err := s.Commit(ctx(t), base.Rev, map[string][]byte{FlagsFile: []byte("x: 1\n")}, "chore(flags): x\n\nReleasebot-Request: aging"); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	committed := time.Now()
+	for _, tc := range []struct {
+		after time.Duration
+		found bool
+	}{
+		{0, true}, {maxAge - time.Minute, true}, {maxAge + time.Minute, false}, {10 * maxAge, false},
+	} {
+		mu.Lock()
+		clock = committed.Add(tc.after)
+		mu.Unlock()
+		if _, found, err := s.FindRequest(ctx(t), "aging"); err != nil || found != tc.found {
+			t.Errorf("FindRequest %v after the commit, maximum age %v = found %v, err %v; want found %v", tc.after, maxAge, found, err, tc.found)
+		}
+	}
 }
