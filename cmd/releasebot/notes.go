@@ -18,6 +18,7 @@ import (
 
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/githistory"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/internal/textsafe"
@@ -102,7 +103,7 @@ func prepareNotes(ctx context.Context, e *env, g *globals, in notesInput) (*prep
 	if err != nil {
 		return nil, fail(exitBadUse, "%v", err)
 	}
-	repo := &releasenotes.Repo{Dir: g.repo}
+	repo := &githistory.Repo{Dir: g.repo}
 	stop := notesProgress(e.stderr, repo)
 	h, err := repo.History(ctx, releasenotes.RangeOptions{From: in.from, To: in.to, TagPrefix: cfg.TagPrefix})
 	stop()
@@ -213,7 +214,7 @@ func loadRunbook(dir string, cfg *config.Config) (*releasenotes.Runbook, error) 
 // loadFlagStates reads the flag file at the end of the range, and the names
 // of the flags it changed over the range. A repository without a flag file
 // has no flag states.
-func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Config, h *releasenotes.History) ([]releasenotes.FlagState, []string, error) {
+func loadFlagStates(ctx context.Context, repo *githistory.Repo, cfg *config.Config, h *releasenotes.History) ([]releasenotes.FlagState, []string, error) {
 	data, err := repo.ReadFile(ctx, h.Head, cfg.FlagsFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		// git reads a directory (or submodule) at the path as no file: say
@@ -270,7 +271,7 @@ func loadFlagStates(ctx context.Context, repo *releasenotes.Repo, cfg *config.Co
 // flagFileAt is the flag file at a revision, or nil when the revision is
 // empty or has no flag file that parses: an old, broken flag file does not
 // stop a release.
-func flagFileAt(ctx context.Context, repo *releasenotes.Repo, rev, path string) *flags.File {
+func flagFileAt(ctx context.Context, repo *githistory.Repo, rev, path string) *flags.File {
 	if rev == "" {
 		return nil
 	}
@@ -305,7 +306,7 @@ func loadNotesTemplate(dir string) (*releasenotes.Template, error) {
 // repoWebURL is the repository's address for links: GitHub Actions says it
 // (GITHUB_SERVER_URL, GITHUB_REPOSITORY); elsewhere the origin remote, when
 // it is a GitHub URL.
-func repoWebURL(ctx context.Context, e *env, repo *releasenotes.Repo) string {
+func repoWebURL(ctx context.Context, e *env, repo *githistory.Repo) string {
 	if r := e.getenv("GITHUB_REPOSITORY"); r != "" {
 		server := e.getenv("GITHUB_SERVER_URL")
 		if server == "" {
@@ -329,7 +330,7 @@ func releaseDate(e *env) time.Time {
 
 // notesProgress shows the count of commits read on a terminal and nothing
 // elsewhere; the returned func clears the line.
-func notesProgress(w io.Writer, repo *releasenotes.Repo) (stop func()) {
+func notesProgress(w io.Writer, repo *githistory.Repo) (stop func()) {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return func() {}
