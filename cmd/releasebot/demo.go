@@ -17,6 +17,7 @@ import (
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
 	githubemu "github.com/releasebot/releasebot/internal/emulator/github"
+	"github.com/releasebot/releasebot/internal/gitcli"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -132,15 +133,15 @@ func (d *demo) block(text string) {
 	fmt.Fprintf(d.w, "```\n%s\n```\n\n", strings.TrimRight(text, "\n"))
 }
 
+// git runs git in dir without the user's configuration, so the demo's
+// repositories come out the same on every machine.
 func (d *demo) git(dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(d.ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_TERMINAL_PROMPT=0")
-	b, err := cmd.CombinedOutput()
+	r := gitcli.Runner{Dir: dir, Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}}
+	out, err := r.Run(d.ctx, nil, args...)
 	if err != nil {
-		return "", fmt.Errorf("git %s: %v: %s", args[0], err, strings.TrimSpace(string(b)))
+		return "", err
 	}
-	return strings.TrimRight(string(b), "\n"), nil
+	return strings.TrimRight(out, "\n"), nil
 }
 
 func (d *demo) run() error {
