@@ -22,6 +22,7 @@ import (
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/githistory"
 	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/prepare"
 	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -347,7 +348,7 @@ func readFlagEnvs(ctx context.Context, repo *githistory.Repo, dir string, cfg *c
 		return nil, "", err.Error()
 	}
 	old := map[string]bool{}
-	if prev := flagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
+	if prev := prepare.FlagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
 		for _, env := range prev.Environments {
 			for _, fl := range env.Flags {
 				old[fl.Name] = true

@@ -169,6 +169,20 @@ func (r *Repo) ReadFile(ctx context.Context, rev, path string) ([]byte, error) {
 	return []byte(blob), nil
 }
 
+// ReadWorkTree returns a file of the clone's work tree by repofile's rules
+// (inside the clone, no links, at most limits.RepoFile); what names it in
+// errors. A missing file is fs.ErrNotExist.
+func (r *Repo) ReadWorkTree(path, what string) ([]byte, error) {
+	return repofile.Read(r.workTree(), path, what, limits.RepoFile)
+}
+
+func (r *Repo) workTree() string {
+	if r.Dir == "" {
+		return "."
+	}
+	return r.Dir
+}
+
 // shortRev is a revision for messages: a commit hash cut to 7, a name as is.
 func shortRev(rev string) string {
 	if len(rev) == 40 && strings.Trim(rev, "0123456789abcdef") == "" {
