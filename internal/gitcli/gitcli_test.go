@@ -143,8 +143,10 @@ func TestDubiousOwnership(t *testing.T) {
 func TestMissing(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	for name, run := range map[string]func() error{
-		"Run":    func() error { _, err := Runner{}.Run(context.Background(), nil, "status"); return err },
-		"Stream": func() error { return Runner{}.Stream(context.Background(), func(io.Reader) error { return nil }, "log") },
+		"Run": func() error { _, err := Runner{}.Run(context.Background(), nil, "status"); return err },
+		"Stream": func() error {
+			return Runner{}.Stream(context.Background(), func(io.Reader) error { return nil }, "log")
+		},
 	} {
 		err := run()
 		var me *MissingError
