@@ -1,4 +1,4 @@
-package releasenotes
+package releasenotes_test
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/releasebot/releasebot/internal/githistory"
+	. "github.com/releasebot/releasebot/releasenotes"
 )
 
 // benchRepo is a synthetic history of benchCommits conventional commits
@@ -24,7 +27,7 @@ var benchRepo struct {
 
 const benchCommits = 10000
 
-func syntheticHistory(b *testing.B) *Repo {
+func syntheticHistory(b *testing.B) *githistory.Repo {
 	b.Helper()
 	benchRepo.once.Do(func() {
 		dir, err := os.MkdirTemp("", "releasenotes-bench-")
@@ -50,7 +53,7 @@ func syntheticHistory(b *testing.B) *Repo {
 	if benchRepo.err != nil {
 		b.Fatal(benchRepo.err)
 	}
-	return &Repo{Dir: benchRepo.dir, Env: benchRepo.env}
+	return &githistory.Repo{Dir: benchRepo.dir, Env: benchRepo.env}
 }
 
 // fastImportStream writes n commits of main with a tag on commit tagAt.
@@ -122,7 +125,7 @@ func BenchmarkNotesBuildRender(b *testing.B) {
 	tmpl := DefaultTemplate()
 	b.ReportAllocs()
 	for b.Loop() {
-		n, err := Build(h, Options{RepoURL: testRepoURL, Runbook: rb, Date: baseDate})
+		n, err := Build(h, Options{RepoURL: TestRepoURL, Runbook: rb, Date: BaseDate})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package releasenotes
+package releasenotes_test
 
 import (
 	"context"
@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// baseDate is when every test history starts; each commit is a minute later,
-// so hashes are the same on every machine.
-var baseDate = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	"github.com/releasebot/releasebot/internal/githistory"
+	. "github.com/releasebot/releasebot/releasenotes"
+)
 
 // gitRepo is a scratch repository built with the git CLI, hermetic: no
 // system or global configuration, a fixed identity and fixed dates.
@@ -50,7 +49,7 @@ func newGitRepo(t testing.TB) *gitRepo {
 	return r
 }
 
-func (r *gitRepo) repo() *Repo { return &Repo{Dir: r.dir, Env: r.env} }
+func (r *gitRepo) repo() *githistory.Repo { return &githistory.Repo{Dir: r.dir, Env: r.env} }
 
 // git runs a git command with the next commit's date and a default author.
 func (r *gitRepo) git(args ...string) string {
@@ -60,7 +59,7 @@ func (r *gitRepo) git(args ...string) string {
 
 func (r *gitRepo) gitAs(name, email string, args ...string) string {
 	r.t.Helper()
-	date := baseDate.Add(time.Duration(r.n) * time.Minute).Format(time.RFC3339)
+	date := BaseDate.Add(time.Duration(r.n) * time.Minute).Format(time.RFC3339)
 	cmd := exec.Command("git", append([]string{"-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"}, args...)...)
 	cmd.Dir = r.dir
 	cmd.Env = append(os.Environ(), r.env...)

@@ -1,4 +1,4 @@
-package releasenotes
+package releasenotes_test
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/githistory"
 	"github.com/releasebot/releasebot/internal/golden"
+	. "github.com/releasebot/releasebot/releasenotes"
 )
-
-const testRepoURL = "https://github.com/acme/shop"
 
 // scenario builds a history and says how to read it.
 type scenario struct {
@@ -233,10 +233,10 @@ func TestNotesGolden(t *testing.T) {
 				}
 				AttachPullRequests(h.Changes, prs)
 			}
-			o.RepoURL = testRepoURL
-			n := buildNotes(t, h, o)
+			o.RepoURL = TestRepoURL
+			n := BuildNotes(t, h, o)
 			var b strings.Builder
-			fmt.Fprintf(&b, "range: %s..%s, %d commits, %d changes\n", orRoot(h.From), h.To, h.Commits, len(h.Changes))
+			fmt.Fprintf(&b, "range: %s..%s, %d commits, %d changes\n", OrRoot(h.From), h.To, h.Commits, len(h.Changes))
 			fmt.Fprintf(&b, "release: %v %s (%s): %s\n", n.Release, n.Tag, n.Decision.Bump, n.Decision.Reason)
 			fmt.Fprintf(&b, "hidden: %d, reverted: %d, uncategorised: %d, flags: %s\n", n.Hidden, n.Reverted, len(n.Uncategorised()), strings.Join(n.Flags.Names(), " "))
 			for _, w := range n.Warnings {
@@ -266,11 +266,11 @@ func TestHistoryErrors(t *testing.T) {
 		t.Errorf("an option as a revision: %v", err)
 	}
 
-	notRepo := &Repo{Dir: t.TempDir(), Env: r.env}
+	notRepo := &githistory.Repo{Dir: t.TempDir(), Env: r.env}
 	if _, err := notRepo.History(ctx, RangeOptions{}); !errors.Is(err, ErrNotRepository) {
 		t.Errorf("not a repository: %v", err)
 	}
-	missing := &Repo{Dir: filepath.Join(t.TempDir(), "gone"), Env: r.env}
+	missing := &githistory.Repo{Dir: filepath.Join(t.TempDir(), "gone"), Env: r.env}
 	if _, err := missing.History(ctx, RangeOptions{}); !errors.Is(err, ErrNotRepository) || !strings.Contains(err.Error(), "gone") {
 		t.Errorf("a missing directory: %v", err)
 	}
@@ -282,7 +282,7 @@ func TestHistoryErrors(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("clone: %v\n%s", err, out)
 	}
-	if _, err := (&Repo{Dir: shallowDir, Env: r.env}).History(ctx, RangeOptions{}); !errors.Is(err, ErrShallow) {
+	if _, err := (&githistory.Repo{Dir: shallowDir, Env: r.env}).History(ctx, RangeOptions{}); !errors.Is(err, ErrShallow) {
 		t.Errorf("shallow clone: %v", err)
 	}
 }
@@ -295,7 +295,7 @@ func TestRemoteURL(t *testing.T) {
 		t.Errorf("no origin: %q", got)
 	}
 	r.git("remote", "add", "origin", "git@github.com:acme/shop.git")
-	if got := RepoURLFromRemote(r.repo().RemoteURL(context.Background())); got != testRepoURL {
+	if got := RepoURLFromRemote(r.repo().RemoteURL(context.Background())); got != TestRepoURL {
 		t.Errorf("RepoURLFromRemote(origin) = %q", got)
 	}
 }
@@ -303,13 +303,13 @@ func TestRemoteURL(t *testing.T) {
 func TestRepoURLFromRemote(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"git@github.com:acme/shop.git":                       testRepoURL,
-		"git@github.com:acme/shop":                           testRepoURL,
-		"https://github.com/acme/shop.git":                   testRepoURL,
-		"https://github.com/acme/shop/":                      testRepoURL,
-		"https://x-access-token:secret@github.com/acme/shop": testRepoURL,
-		"ssh://git@github.com:22/acme/shop.git":              testRepoURL,
-		"git://github.com/acme/shop.git":                     testRepoURL,
+		"git@github.com:acme/shop.git":                       TestRepoURL,
+		"git@github.com:acme/shop":                           TestRepoURL,
+		"https://github.com/acme/shop.git":                   TestRepoURL,
+		"https://github.com/acme/shop/":                      TestRepoURL,
+		"https://x-access-token:secret@github.com/acme/shop": TestRepoURL,
+		"ssh://git@github.com:22/acme/shop.git":              TestRepoURL,
+		"git://github.com/acme/shop.git":                     TestRepoURL,
 		"https://github.example.com/acme/shop.git":           "https://github.example.com/acme/shop",
 		"https://gitlab.com/acme/shop.git":                   "",
 		"https://github.com/acme":                            "",

@@ -1,4 +1,4 @@
-package releasenotes
+package releasenotes_test
 
 import (
 	"encoding/json"
@@ -7,16 +7,8 @@ import (
 	"time"
 
 	"github.com/releasebot/releasebot/internal/golden"
+	. "github.com/releasebot/releasebot/releasenotes"
 )
-
-// prodFlags is the flag file of DESIGN §4 as FlagState values.
-var prodFlags = []FlagState{
-	{Name: "FF_NEW_ONBOARDING", Env: "stage", Default: true},
-	{Name: "FF_NAV_FOOTER", Env: "stage", Default: true},
-	{Name: "FF_NEW_ONBOARDING", Env: "prod", Canary: true, CanaryPercent: 10},
-	{Name: "FF_NAV_FOOTER", Env: "prod", Canary: true, Override: "off", CanaryPercent: 10},
-	{Name: "FF_OLD_CHECKOUT", Env: "prod", Default: true, CanaryPercent: 10},
-}
 
 // squashHistory is the squash-merge scenario's history.
 func squashHistory(t *testing.T) *History {
@@ -34,15 +26,15 @@ func TestMarkdownGolden(t *testing.T) {
 	t.Parallel()
 	t.Run("built-in runbook, no audit yet", func(t *testing.T) {
 		t.Parallel()
-		n := buildNotes(t, squashHistory(t), Options{
-			RepoURL: testRepoURL, Flags: prodFlags, FlagsFile: ".release/flags.yaml",
+		n := BuildNotes(t, squashHistory(t), Options{
+			RepoURL: TestRepoURL, Flags: ProdFlags, FlagsFile: ".release/flags.yaml",
 			TouchedFlags: []string{"FF_NAV_FOOTER"},
 		})
 		golden.AssertString(t, "release-notes-en.golden", Markdown(n))
 	})
 	t.Run("Russian runbook, audit and rollout filled in", func(t *testing.T) {
 		t.Parallel()
-		rb, err := ParseRunbook("RUNBOOK.md", readFixture(t, "RUNBOOK.ru.md"))
+		rb, err := ParseRunbook("RUNBOOK.md", ReadFixture(t, "RUNBOOK.ru.md"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,8 +43,8 @@ func TestMarkdownGolden(t *testing.T) {
 			h.Changes[i].Author.Login = "alice"
 		}
 		at := time.Date(2025, 3, 2, 10, 30, 0, 0, time.UTC)
-		n := buildNotes(t, h, Options{
-			RepoURL: testRepoURL, Runbook: rb, Flags: prodFlags, FlagsFile: ".release/flags.yaml",
+		n := BuildNotes(t, h, Options{
+			RepoURL: TestRepoURL, Runbook: rb, Flags: ProdFlags, FlagsFile: ".release/flags.yaml",
 			Audit: AuditTable{Rows: []AuditRow{
 				{Check: "CI status", Status: AuditPass, Reason: "3 check runs succeeded", Evidence: "https://github.com/acme/shop/commit/abc/checks"},
 				{Check: "stage /metrics", Status: AuditWarn, Reason: "5xx ratio 0.4% | threshold 1%", Evidence: "http_requests_total{code=~\"5..\"}"},
@@ -74,10 +66,10 @@ func TestMarkdownGolden(t *testing.T) {
 func TestRenderDeterministic(t *testing.T) {
 	t.Parallel()
 	h := squashHistory(t)
-	o := Options{RepoURL: testRepoURL, Flags: prodFlags, TouchedFlags: []string{"FF_B", "FF_A", "FF_NAV_FOOTER"}}
-	first := Markdown(buildNotes(t, h, o))
+	o := Options{RepoURL: TestRepoURL, Flags: ProdFlags, TouchedFlags: []string{"FF_B", "FF_A", "FF_NAV_FOOTER"}}
+	first := Markdown(BuildNotes(t, h, o))
 	for i := 0; i < 20; i++ {
-		if got := Markdown(buildNotes(t, h, o)); got != first {
+		if got := Markdown(BuildNotes(t, h, o)); got != first {
 			t.Fatalf("render %d differs:\n%s", i, golden.Diff(first, got))
 		}
 	}
@@ -85,7 +77,7 @@ func TestRenderDeterministic(t *testing.T) {
 
 func TestTemplateOverride(t *testing.T) {
 	t.Parallel()
-	n := buildNotes(t, &History{Previous: Tag{Name: "v1.0.0"}}, Options{Version: "1.0.1"})
+	n := BuildNotes(t, &History{Previous: Tag{Name: "v1.0.0"}}, Options{Version: "1.0.1"})
 
 	block, err := ParseTemplate(TemplatePath, `{{define "flags"}}## Flags
 
@@ -127,7 +119,7 @@ See the dashboard.{{end}}`)
 
 func TestNotesJSON(t *testing.T) {
 	t.Parallel()
-	n := buildNotes(t, squashHistory(t), Options{RepoURL: testRepoURL, Flags: prodFlags})
+	n := BuildNotes(t, squashHistory(t), Options{RepoURL: TestRepoURL, Flags: ProdFlags})
 	data, err := json.Marshal(n)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +140,7 @@ func TestNotesJSON(t *testing.T) {
 
 func TestSlackPreview(t *testing.T) {
 	t.Parallel()
-	n := buildNotes(t, squashHistory(t), Options{RepoURL: testRepoURL, Flags: prodFlags})
+	n := BuildNotes(t, squashHistory(t), Options{RepoURL: TestRepoURL, Flags: ProdFlags})
 	want := `Release v1.4.0 is ready (2025-03-01, minor bump from v1.3.0)
 Changes: Features: 1 · Bug fixes: 2
 Compare: https://github.com/acme/shop/compare/v1.3.0...v1.4.0
@@ -161,7 +153,7 @@ Self-audit: not run yet
 	if got := SlackPreview(n); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
-	none := buildNotes(t, &History{From: "v1.0.0"}, Options{})
+	none := BuildNotes(t, &History{From: "v1.0.0"}, Options{})
 	if got := SlackPreview(none); got != "No release: no commits since v1.0.0.\n" {
 		t.Errorf("no release: %q", got)
 	}

@@ -85,3 +85,39 @@ func TestReleaseAsWarningEcho(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelRevertsAmbiguous: a short hash or a subject that could name
+// several commits cancels nothing, and the short hash is warned about.
+func TestCancelRevertsAmbiguous(t *testing.T) {
+	t.Parallel()
+	const a1, a2 = "abcdef0111111111111111111111111111111111", "abcdef0222222222222222222222222222222222"
+	for _, tt := range []struct {
+		name    string
+		revert  Revert
+		kept    int
+		warning string
+	}{
+		{"prefix of two commits", Revert{Hashes: []string{"abcdef0"}}, 3, "the revert 0000000 names abcdef0, which could be any of abcdef011111, abcdef022222; nothing was cancelled"},
+		{"longer prefix of one", Revert{Hashes: []string{"abcdef01"}}, 1, ""},
+		{"full hash", Revert{Hashes: []string{a2}}, 1, ""},
+		{"too short a prefix", Revert{Hashes: []string{"abcdef"}}, 3, ""},
+		{"subject of two commits", Revert{Subject: "feat: a"}, 3, `the revert 0000000 names no hash, and several commits of the range have the subject "feat: a" it quotes; nothing was cancelled`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rv := tt.revert
+			changes := []Change{
+				{Hash: strings.Repeat("0", 40), Type: "revert", Subject: "revert: x", Revert: &rv},
+				{Hash: a2, Type: "feat", Subject: "feat: a"},
+				{Hash: a1, Type: "feat", Subject: "feat: a"},
+			}
+			kept, dropped, warnings := cancelReverts(changes, nil)
+			if len(kept) != tt.kept || dropped != 3-tt.kept {
+				t.Errorf("kept %d, dropped %d; want %d", len(kept), dropped, tt.kept)
+			}
+			if got := strings.Join(warnings, "\n"); tt.warning == "" && got != "" || !strings.Contains(got, tt.warning) {
+				t.Errorf("warnings %q, want %q", got, tt.warning)
+			}
+		})
+	}
+}

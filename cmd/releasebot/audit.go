@@ -20,7 +20,9 @@ import (
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/githistory"
 	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/prepare"
 	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -240,7 +242,7 @@ func auditPlan(ctx context.Context, e *env, g *globals, cfg *config.Config, envN
 		Version:     audit.VersionCheck{Next: version, TagPrefix: cfg.TagPrefix},
 	}
 
-	repo := &releasenotes.Repo{Dir: g.repo}
+	repo := &githistory.Repo{Dir: g.repo}
 	p.Commit = e.getenv("GITHUB_SHA")
 	if p.Commit == "" {
 		p.Commit, _ = gitOutput(ctx, g.repo, "rev-parse", "HEAD")
@@ -330,7 +332,7 @@ func appendFile(path, text string) error {
 // readFlagEnvs reads the flag file of the work tree. A flag is new when the
 // flag file at the last tag does not name it. why is set when there is no
 // flag file, broken when it does not parse.
-func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg *config.Config, lastTag string) (envs map[string]*audit.FlagEnv, why, broken string) {
+func readFlagEnvs(ctx context.Context, repo *githistory.Repo, dir string, cfg *config.Config, lastTag string) (envs map[string]*audit.FlagEnv, why, broken string) {
 	data, err := repofile.Read(dir, cfg.FlagsFile, "the flag file", limits.RepoFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Sprintf("no flag file %s", cfg.FlagsFile), ""
@@ -346,7 +348,7 @@ func readFlagEnvs(ctx context.Context, repo *releasenotes.Repo, dir string, cfg 
 		return nil, "", err.Error()
 	}
 	old := map[string]bool{}
-	if prev := flagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
+	if prev := prepare.FlagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
 		for _, env := range prev.Environments {
 			for _, fl := range env.Flags {
 				old[fl.Name] = true

@@ -12,7 +12,9 @@ import (
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/githistory"
 	"github.com/releasebot/releasebot/internal/localgit"
+	"github.com/releasebot/releasebot/internal/prepare"
 )
 
 func init() { register(newCmdCommand) }
@@ -68,8 +70,8 @@ or a remote failed.`,
 			if as == "" {
 				as = localUser(c.Context(), g.repo, e.getenv)
 			}
-			tag, _ := gitOutput(c.Context(), g.repo, "describe", "--tags", "--abbrev=0", "--match", cfg.TagPrefix+"*", "refs/heads/"+store.Branch)
-			svc := &chatops.Service{Store: store, Config: cfg, Gate: audit.NewGate(cfg, tag, e.getenv)}
+			current, _ := prepare.CurrentRelease(c.Context(), &githistory.Repo{Dir: g.repo}, cfg.TagPrefix, store.Branch)
+			svc := &chatops.Service{Store: store, Config: cfg, Gate: audit.NewGate(cfg, current.Name, e.getenv)}
 			reply := svc.Run(c.Context(), chatops.Request{
 				Text:  args[0],
 				Actor: chatops.Actor{Name: as, ID: as, Via: "cli"},

@@ -17,6 +17,7 @@ import (
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
 	githubemu "github.com/releasebot/releasebot/internal/emulator/github"
+	"github.com/releasebot/releasebot/internal/gitcli"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -132,15 +133,15 @@ func (d *demo) block(text string) {
 	fmt.Fprintf(d.w, "```\n%s\n```\n\n", strings.TrimRight(text, "\n"))
 }
 
+// git runs git in dir without the user's configuration, so the demo's
+// repositories come out the same on every machine.
 func (d *demo) git(dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(d.ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_TERMINAL_PROMPT=0")
-	b, err := cmd.CombinedOutput()
+	r := gitcli.Runner{Dir: dir, Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull}}
+	out, err := r.Run(d.ctx, nil, args...)
 	if err != nil {
-		return "", fmt.Errorf("git %s: %v: %s", args[0], err, strings.TrimSpace(string(b)))
+		return "", err
 	}
-	return strings.TrimRight(string(b), "\n"), nil
+	return strings.TrimRight(out, "\n"), nil
 }
 
 func (d *demo) run() error {
@@ -169,8 +170,8 @@ func (d *demo) run() error {
 	if err != nil {
 		return err
 	}
-	n := p.notes
-	rep := auditPlan(d.ctx, d.e, g, p.cfg, audit.DefaultAuditEnvironment, n.Version).Run(d.ctx, audit.Runner{Timeout: 5 * time.Second})
+	n := p.Notes
+	rep := auditPlan(d.ctx, d.e, g, p.Config, audit.DefaultAuditEnvironment, n.Version).Run(d.ctx, audit.Runner{Timeout: 5 * time.Second})
 	n.Audit = rep.NotesTable()
 	d.section(fmt.Sprintf("2. Push to main: release %s, notes and self-audit", n.Tag))
 	fmt.Fprintf(d.w, "Next version **%s** (%s bump: %s). %d changes listed from %s; %d hidden by `notes.exclude_types`.\n\n",
@@ -184,7 +185,7 @@ func (d *demo) run() error {
 	if err != nil {
 		return err
 	}
-	store, err := ghstore.NewStore(d.ctx, client.Client, "acme/web", p.cfg.Branch, p.cfg.FlagsFile)
+	store, err := ghstore.NewStore(d.ctx, client.Client, "acme/web", p.Config.Branch, p.Config.FlagsFile)
 	if err != nil {
 		return fail(exitRemote, "%v", err)
 	}
@@ -192,11 +193,11 @@ func (d *demo) run() error {
 	if err != nil {
 		return err
 	}
-	auth, err := chatops.NewAuthorization(p.cfg, "acme/web", perms, nil)
+	auth, err := chatops.NewAuthorization(p.Config, "acme/web", perms, nil)
 	if err != nil {
 		return fail(exitBadUse, "%v", err)
 	}
-	svc := &chatops.Service{Store: store, Config: p.cfg, Gate: audit.NewGate(p.cfg, n.Tag, d.e.getenv), Authorizer: auth}
+	svc := &chatops.Service{Store: store, Config: p.Config, Gate: audit.NewGate(p.Config, n.Tag, d.e.getenv), Authorizer: auth}
 	d.section("3. The rollout: commands as PR comments on the release PR")
 	for _, step := range demoScript(n.Tag) {
 		if step.event != nil {
@@ -236,7 +237,7 @@ func (d *demo) run() error {
 		fmt.Fprintf(d.w, "- %s `%s`: %s (%.7s)\n", r.Who, r.Command, r.Change, r.Commit)
 	}
 	var notes strings.Builder
-	if err := p.template.Render(&notes, n); err != nil {
+	if err := p.Template.Render(&notes, n); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(d.dir, notesFile), []byte(notes.String()), 0o644); err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/releasebot/releasebot/audit"
-
+	"github.com/releasebot/releasebot/internal/prepare"
 	"github.com/releasebot/releasebot/internal/textsafe"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -24,7 +24,7 @@ const notesFile = "RELEASE_NOTES.md"
 // Release, Slack, Sentry), used in GitHub Actions without --dry-run.
 // TODO(lead): set it where the GitHub adapter is wired; while it is nil the
 // job runs in local mode everywhere.
-var runGitHubRelease func(ctx context.Context, e *env, g *globals, p *preparedNotes) error
+var runGitHubRelease func(ctx context.Context, e *env, g *globals, p *prepare.Prepared) error
 
 func newReleaseCommand(e *env, g *globals) *cobra.Command {
 	var dryRun bool
@@ -59,11 +59,11 @@ Exit codes: 0 done (or nothing to release), 2 bad input.`,
 			if err != nil {
 				return err
 			}
-			if p.notes.Release {
+			if p.Notes.Release {
 				// The self-audit of the release commit goes into the notes;
 				// a failing check is reported, and does not stop the job.
-				plan := auditPlan(ctx, e, g, p.cfg, audit.DefaultAuditEnvironment, p.notes.Version)
-				p.notes.Audit = plan.Run(ctx, audit.Runner{}).NotesTable()
+				plan := auditPlan(ctx, e, g, p.Config, audit.DefaultAuditEnvironment, p.Notes.Version)
+				p.Notes.Audit = plan.Run(ctx, audit.Runner{}).NotesTable()
 			}
 			if !dryRun && e.getenv("GITHUB_ACTIONS") == "true" && runGitHubRelease != nil {
 				return runGitHubRelease(ctx, e, g, p)
@@ -77,15 +77,15 @@ Exit codes: 0 done (or nothing to release), 2 bad input.`,
 
 // releaseLocally writes RELEASE_NOTES.md and prints the summary, the
 // self-audit and the Slack preview.
-func releaseLocally(e *env, g *globals, p *preparedNotes) error {
-	n := p.notes
+func releaseLocally(e *env, g *globals, p *prepare.Prepared) error {
+	n := p.Notes
 	if !n.Release {
 		fmt.Fprintf(e.stdout, "No release: %s (%s); %s is left as it is.\n", n.Decision.Reason, commitsWord(n.Commits), notesFile)
 		return nil
 	}
 	var b strings.Builder
-	if err := p.template.Render(&b, n); err != nil {
-		return fail(exitBadUse, "%v; fix %s", err, p.template.Source)
+	if err := p.Template.Render(&b, n); err != nil {
+		return fail(exitBadUse, "%v; fix %s", err, p.Template.Source)
 	}
 	path := filepath.Join(g.repo, notesFile)
 	if err := writeFileAtomic(path, []byte(b.String())); err != nil {

@@ -14,12 +14,10 @@ package localgit
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -29,6 +27,7 @@ import (
 	"time"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/gitcli"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/repofile"
 )
@@ -71,7 +70,7 @@ type Store struct {
 // what to do: dir missing or not a directory, not a git clone, a bare
 // repository, a repository without commits, a missing flag branch, a flag
 // file that is a directory, submodule or symbolic link, or git missing from
-// PATH (which wraps exec.ErrNotFound).
+// PATH (a *gitcli.MissingError, which wraps exec.ErrNotFound).
 func Open(ctx context.Context, dir, branch, flagsFile string, outputs []string) (*Store, error) {
 	s := &Store{Dir: dir, FlagsFile: flagsFile, Outputs: outputs}
 	if fi, err := os.Stat(dir); err != nil {
@@ -108,18 +107,18 @@ func Open(ctx context.Context, dir, branch, flagsFile string, outputs []string) 
 
 // openError says why git could not open dir as a repository.
 func (s *Store) openError(err error) error {
-	var ge *gitError
+	var ge *gitcli.Error
 	switch {
-	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case gitcli.IsMissing(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return err
 	case !errors.As(err, &ge):
 		return fmt.Errorf("could not run git in %s: %w", s.Dir, err)
-	case strings.Contains(ge.stderr, "not a git repository"):
+	case gitcli.IsNotRepository(err):
 		return fmt.Errorf("%s is not a git clone; run releasebot in a clone or pass its directory with --repo", s.Dir)
-	case strings.Contains(ge.stderr, "dubious ownership"):
-		return fmt.Errorf("git refuses %s because another user owns it; if you trust it, run git config --global --add safe.directory %s", s.Dir, s.Dir)
+	case gitcli.IsDubiousOwnership(err):
+		return errors.New(gitcli.SafeDirectoryHint(s.Dir, s.Dir))
 	}
-	return fmt.Errorf("git could not open %s (%s); check that it is a readable git clone", s.Dir, ge.firstLine())
+	return fmt.Errorf("git could not open %s (%s); check that it is a readable git clone", s.Dir, ge.FirstLine())
 }
 
 // checkFlagsFileKind refuses a flag file path that the branch holds as
@@ -165,43 +164,6 @@ func (s *Store) defaultBranch(ctx context.Context) string {
 
 func (s *Store) ref() string { return "refs/heads/" + s.Branch }
 
-// gitError is a failed git invocation with its stderr.
-type gitError struct {
-	args   []string
-	stderr string
-	err    error
-}
-
-func (e *gitError) Error() string {
-	msg := strings.TrimSpace(e.stderr)
-	if msg == "" {
-		msg = e.err.Error()
-	}
-	return fmt.Sprintf("git %s: %s", e.args[0], msg)
-}
-
-func (e *gitError) Unwrap() error { return e.err }
-
-// firstLine is git's first line of complaint without its "fatal: " prefix.
-func (e *gitError) firstLine() string {
-	line, _, _ := strings.Cut(strings.TrimSpace(e.stderr), "\n")
-	line = strings.TrimPrefix(strings.TrimPrefix(line, "fatal: "), "error: ")
-	if line == "" {
-		return "git " + e.args[0] + " failed"
-	}
-	return line
-}
-
-// gitMissingError is git not found on PATH. It wraps exec.ErrNotFound so the
-// CLI can tell it apart; its text says what to do instead of Go's exec text.
-type gitMissingError struct{ err error }
-
-func (e *gitMissingError) Error() string {
-	return "git was not found on PATH; install git (e.g. apt-get install git) and run again"
-}
-
-func (e *gitMissingError) Unwrap() error { return e.err }
-
 func (s *Store) git(ctx context.Context, stdin []byte, args ...string) (string, error) {
 	return s.gitEnv(ctx, nil, stdin, args...)
 }
@@ -211,26 +173,11 @@ func (s *Store) gitEnv(ctx context.Context, env []string, stdin []byte, args ...
 }
 
 // run runs git in dir. Pathspecs are literal: a render path such as "*" must
-// name one file, not every file of the work tree.
+// name one file, not every file of the work tree. Errors are gitcli's: a
+// *gitcli.MissingError, ctx.Err() or a *gitcli.Error.
 func (s *Store) run(ctx context.Context, dir string, env []string, stdin []byte, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_LITERAL_PATHSPECS=1"), append(s.Env, env...)...)
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		if errors.Is(err, exec.ErrNotFound) {
-			return "", &gitMissingError{err: err}
-		}
-		return stdout.String(), &gitError{args: args, stderr: stderr.String(), err: err}
-	}
-	return stdout.String(), nil
+	r := gitcli.Runner{Dir: dir, Env: append(append([]string{"GIT_LITERAL_PATHSPECS=1"}, s.Env...), env...)}
+	return r.Run(ctx, stdin, args...)
 }
 
 // tip returns the commit the flag branch points at. A branch without a
@@ -241,7 +188,7 @@ func (s *Store) tip(ctx context.Context) (string, error) {
 	if err == nil {
 		return strings.TrimSpace(out), nil
 	}
-	var ge *gitError
+	var ge *gitcli.Error
 	if !errors.As(err, &ge) {
 		return "", err // git missing, or ctx done
 	}

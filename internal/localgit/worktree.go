@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/gitcli"
 	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
@@ -273,9 +274,9 @@ func (s *Store) why(ctx context.Context, dir string, paths []string, err error) 
 		return rerr.Error()
 	}
 	msg := err.Error()
-	var ge *gitError
+	var ge *gitcli.Error
 	if errors.As(err, &ge) {
-		msg, _, _ = strings.Cut(strings.TrimSpace(ge.stderr), "\n")
+		msg, _, _ = strings.Cut(strings.TrimSpace(ge.Stderr), "\n")
 		msg = "git checkout: " + msg
 	}
 	return textsafe.Cut(textsafe.OneLine(msg), 300)

@@ -1,4 +1,4 @@
-package releasenotes
+package githistory_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/releasebot/releasebot/internal/githistory"
 	"github.com/releasebot/releasebot/internal/gittest"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/repofile"
@@ -31,7 +32,7 @@ func TestReadFileAtARevision(t *testing.T) {
 	r.Git("commit", "-q", "-m", "chore: links")
 	ctx := context.Background()
 	for _, dir := range []string{r.Dir, filepath.Join(r.Dir, "docs")} {
-		repo := &Repo{Dir: dir, Env: r.Vars}
+		repo := &githistory.Repo{Dir: dir, Env: r.Vars}
 		if data, err := repo.ReadFile(ctx, "HEAD", ".release/flags.yaml"); err != nil || string(data) != "environments: {}\n" {
 			t.Errorf("from %s: %q, %v", dir, data, err)
 		}
