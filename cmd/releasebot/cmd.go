@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/auditcheck"
 	"github.com/releasebot/releasebot/internal/localgit"
 )
 
@@ -69,7 +69,7 @@ or a remote failed.`,
 				as = localUser(c.Context(), g.repo, e.getenv)
 			}
 			tag, _ := gitOutput(c.Context(), g.repo, "describe", "--tags", "--abbrev=0", "--match", cfg.TagPrefix+"*", "refs/heads/"+store.Branch)
-			svc := &chatops.Service{Store: store, Config: cfg, Gate: audit.NewGate(cfg, tag, e.getenv)}
+			svc := &chatops.Service{Store: store, Config: cfg, Gate: auditcheck.NewGate(cfg, tag, e.getenv)}
 			reply := svc.Run(c.Context(), chatops.Request{
 				Text:  args[0],
 				Actor: chatops.Actor{Name: as, ID: as, Via: "cli"},

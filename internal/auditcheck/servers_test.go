@@ -1,6 +1,7 @@
-package audit
+package auditcheck
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -226,7 +227,7 @@ func githubTarget(t *testing.T, srv *httptest.Server) GitHubTarget {
 		"GITHUB_TOKEN": "ghs_test_token", "GITHUB_REPOSITORY": "acme/web",
 		"GITHUB_API_URL": srv.URL + "/api/v3", "GITHUB_SERVER_URL": "https://github.com",
 	}
-	return GitHubFromEnv(func(k string) string { return env[k] }, srv.Client())
+	return GitHubFromEnv(context.Background(), func(k string) string { return env[k] }, srv.Client().Transport)
 }
 
 // closedURL is an address where nothing listens.
