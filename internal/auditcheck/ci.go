@@ -24,9 +24,13 @@ import (
 // release commit. Any failed run or status fails; any still running warns
 // with what is left; no CI at all warns.
 type CICheck struct {
-	// GitHub reads the API (internal/github's client); nil skips the check
-	// with Unconfigured as reason, or fails it with Broken.
+	// GitHub reads the API (internal/github's client). When it is nil,
+	// Connect builds it as the check runs (a GitHub App's installation is
+	// looked up within the check's timeout); with neither the check skips
+	// with Unconfigured as reason, or fails with Broken.
 	GitHub       *github.Client
+	Connect      func(ctx context.Context) (*github.Client, error)
+	API          string // the API root Connect asks, for a timeout's reason
 	Unconfigured string
 	Broken       string
 	Owner, Repo  string
@@ -53,12 +57,22 @@ func (c CICheck) Run(ctx context.Context) (audit.Result, error) {
 	switch {
 	case c.GitHub == nil && c.Broken != "":
 		return audit.Result{Status: audit.Fail, Reason: c.Broken}, nil
-	case c.GitHub == nil:
+	case c.GitHub == nil && c.Connect == nil:
 		return skipped(cmp.Or(c.Unconfigured, "neither GITHUB_TOKEN nor GITHUB_APP_ID is set")), nil
 	case c.Owner == "" || c.Repo == "":
 		return skipped("no repository to read (GITHUB_REPOSITORY=owner/name)"), nil
 	case c.Ref == "":
 		return skipped("no release commit to check"), nil
+	}
+	if c.GitHub == nil {
+		client, err := c.Connect(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return audit.Result{}, ctx.Err()
+			}
+			return audit.Result{Status: audit.Fail, Reason: err.Error()}, nil
+		}
+		c.GitHub = client
 	}
 	short := c.Ref
 	if len(short) > 7 {
@@ -170,7 +184,7 @@ func plural(n int, noun string) string {
 // Target is the GitHub API being asked, for a timeout's reason.
 func (c CICheck) Target() string {
 	if c.GitHub == nil {
-		return ""
+		return strings.TrimSuffix(displayURL(c.API), "/")
 	}
 	return strings.TrimSuffix(displayURL(c.GitHub.BaseURL.String()), "/")
 }
@@ -198,10 +212,13 @@ func (c CICheck) apiError(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("could not read the %s of %s/%s@%s: %w", what, c.Owner, c.Repo, c.Ref, err)
 }
 
-// GitHubTarget is where the ci check looks: a client, or why there is none
-// (Missing: a skip) or why it could not be built (Broken: a fail).
+// GitHubTarget is where the ci check looks: a client, or Connect to build
+// one as the check runs, or why there is none (Missing: a skip) or why it
+// cannot be built (Broken: a fail).
 type GitHubTarget struct {
-	Client      *github.Client // nil when Missing or Broken is set
+	Client      *github.Client
+	Connect     func(ctx context.Context) (*github.Client, error)
+	API         string // the API root (GITHUB_API_URL)
 	Missing     string
 	Broken      string
 	Owner, Repo string
@@ -220,9 +237,11 @@ type GitHubTarget struct {
 // HTTP transport underneath (nil: http.DefaultTransport).
 //
 // No credentials, or no repository, leave Missing set (the check skips);
-// credentials that do not work (a bad App id or key, no installation, an
-// API URL that does not parse) leave Broken set (the check fails).
-func GitHubFromEnv(ctx context.Context, getenv func(string) string, tr http.RoundTripper) (t GitHubTarget) {
+// App credentials that are not usable (an id that is not a number, no key)
+// leave Broken set (the check fails). An App's installation is looked up
+// by Connect when the check runs, so that the lookup is bounded by the
+// check's timeout and its failure is the check's (it asks nothing here).
+func GitHubFromEnv(getenv func(string) string, tr http.RoundTripper) (t GitHubTarget) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -249,21 +268,30 @@ func GitHubFromEnv(ctx context.Context, getenv func(string) string, tr http.Roun
 		t.Missing = fmt.Sprintf("GITHUB_API_URL: %q is not an http(s) URL", api)
 		return t
 	}
+	t.API, t.Token, t.RunID = api, creds.Token, getenv("GITHUB_RUN_ID")
 	opts := ghstore.ClientOptions{BaseURL: api, Credentials: creds, Transport: tr, UserAgent: "releasebot-audit"}
 	if creds.AppID != 0 && creds.InstallationID == 0 {
-		id, err := ghstore.FindInstallation(ctx, opts, repo)
-		if err != nil {
-			t.Broken = fmt.Sprintf("could not find the GitHub App's installation on %s: %v", repo, err)
-			return t
+		t.Connect = func(ctx context.Context) (*github.Client, error) {
+			id, err := ghstore.FindInstallation(ctx, opts, repo)
+			if err != nil {
+				return nil, err
+			}
+			o := opts
+			o.Credentials.InstallationID = id
+			client, err := ghstore.NewClient(o)
+			if err != nil {
+				return nil, fmt.Errorf("could not build the GitHub client: %w", err)
+			}
+			return client.Client, nil
 		}
-		opts.Credentials.InstallationID = id
+		return t
 	}
 	client, err := ghstore.NewClient(opts)
 	if err != nil {
 		t.Broken = "could not build the GitHub client: " + err.Error()
 		return t
 	}
-	t.Client, t.Token, t.RunID = client.Client, creds.Token, getenv("GITHUB_RUN_ID")
+	t.Client = client.Client
 	return t
 }
 

@@ -1,7 +1,6 @@
 package auditcheck
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -66,6 +65,13 @@ func (w *ciWorld) getenv(env map[string]string) func(string) string {
 	}
 }
 
+// tokenTarget reads the world with a token, as Actions' GITHUB_TOKEN.
+func (w *ciWorld) tokenTarget() GitHubTarget {
+	return GitHubFromEnv(w.getenv(map[string]string{
+		"GITHUB_TOKEN": "ghp_audit_token_5d2e", "GITHUB_REPOSITORY": "acme/web", "GITHUB_SERVER_URL": "https://github.com",
+	}), nil)
+}
+
 // An App-only environment — the server's, with no GITHUB_TOKEN — runs the
 // ci check: the installation is looked up as the App, an installation
 // token is issued, and the runs are read with it.
@@ -74,13 +80,11 @@ func TestCICheckWithAppCredentialsOnly(t *testing.T) {
 	w := newCIWorld(t,
 		[]githubemu.CheckRun{{Name: "build", Conclusion: "success"}, {Name: "lint", Conclusion: "success"}},
 		[]githubemu.Status{{Context: "ci/deploy-preview", State: "success"}})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	src := FromEnv(ctx, w.getenv(map[string]string{
+	src := FromEnv(w.getenv(map[string]string{
 		"GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": string(w.keyPEM), "GITHUB_REPOSITORY": "acme/web",
 	}), config.Default())
-	if src.GitHubAPI.Client == nil {
-		t.Fatalf("no client: missing %q, broken %q", src.GitHubAPI.Missing, src.GitHubAPI.Broken)
+	if src.GitHubAPI.Missing != "" || src.GitHubAPI.Broken != "" || w.emu.Requests() != 0 {
+		t.Fatalf("missing %q, broken %q, %d requests before the check ran", src.GitHubAPI.Missing, src.GitHubAPI.Broken, w.emu.Requests())
 	}
 	got := runCheck(t, src.CI(w.sha), 10*time.Second)
 	want := "all 3 checks passed on " + w.sha[:7] + " (2 check runs, 1 status)"
@@ -101,7 +105,6 @@ func TestCICheckWithAppCredentialsOnly(t *testing.T) {
 func TestCICheckWithBrokenAppCredentials(t *testing.T) {
 	t.Parallel()
 	w := newCIWorld(t, []githubemu.CheckRun{{Name: "build", Conclusion: "success"}}, nil)
-	ctx := context.Background()
 	for _, tt := range []struct {
 		name   string
 		env    map[string]string
@@ -109,7 +112,7 @@ func TestCICheckWithBrokenAppCredentials(t *testing.T) {
 		reason string
 	}{
 		{"not installed", map[string]string{"GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": string(w.keyPEM), "GITHUB_REPOSITORY": "acme/nope"},
-			audit.Fail, "could not find the GitHub App's installation on acme/nope: the GitHub App 4242 is not installed on acme/nope"},
+			audit.Fail, "the GitHub App 4242 is not installed on acme/nope"},
 		{"id not a number", map[string]string{"GITHUB_APP_ID": "releasebot\n", "GITHUB_APP_PRIVATE_KEY": string(w.keyPEM), "GITHUB_REPOSITORY": "acme/web"},
 			audit.Fail, `GITHUB_APP_ID must be the App's numeric id, got "releasebot"`},
 		{"no key", map[string]string{"GITHUB_APP_ID": "4242", "GITHUB_REPOSITORY": "acme/web"},
@@ -118,7 +121,7 @@ func TestCICheckWithBrokenAppCredentials(t *testing.T) {
 			audit.Skip, "neither GITHUB_TOKEN nor GITHUB_APP_ID is set"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			src := FromEnv(ctx, w.getenv(tt.env), config.Default())
+			src := FromEnv(w.getenv(tt.env), config.Default())
 			got := runCheck(t, src.CI(w.sha), 10*time.Second)
 			if got.Status != tt.status || got.Reason != tt.reason {
 				t.Errorf("got %s %q\nwant %s %q", got.Status, got.Reason, tt.status, tt.reason)
@@ -152,7 +155,7 @@ func TestCICheckOnTheEmulator(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := newCIWorld(t, tt.runs, tt.statuses)
-			src := FromEnv(context.Background(), w.getenv(map[string]string{"GITHUB_TOKEN": "ghp_audit_token_5d2e", "GITHUB_REPOSITORY": "acme/web"}), config.Default())
+			src := FromEnv(w.getenv(map[string]string{"GITHUB_TOKEN": "ghp_audit_token_5d2e", "GITHUB_REPOSITORY": "acme/web"}), config.Default())
 			w.emu.Expect("GET", "/repos/{owner}/{repo}/commits/{ref...}/check-runs")
 			w.emu.Expect("GET", "/repos/{owner}/{repo}/commits/{ref...}/status")
 			got := runCheck(t, src.CI(w.sha), 10*time.Second)
@@ -163,4 +166,25 @@ func TestCICheckOnTheEmulator(t *testing.T) {
 			w.emu.Verify(t)
 		})
 	}
+}
+
+// The App's installation is looked up as the check runs, within its
+// timeout: a GitHub that does not answer fails the check, it does not hold
+// the audit up before any check has started.
+func TestCICheckAppLookupIsBoundedByTheTimeout(t *testing.T) {
+	t.Parallel()
+	w := newCIWorld(t, []githubemu.CheckRun{{Name: "build", Conclusion: "success"}}, nil)
+	w.emu.Inject("GET", "/repos/*/*/installation", githubemu.Latency(3*time.Second))
+	src := FromEnv(w.getenv(map[string]string{
+		"GITHUB_APP_ID": "4242", "GITHUB_APP_PRIVATE_KEY": string(w.keyPEM), "GITHUB_REPOSITORY": "acme/web",
+	}), config.Default())
+	start := time.Now()
+	got := runCheck(t, src.CI(w.sha), 300*time.Millisecond)
+	if want := w.api + " did not answer within 300ms"; got.Status != audit.Fail || got.Reason != want {
+		t.Errorf("got %s %q\nwant fail %q", got.Status, got.Reason, want)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the check took %s; its timeout is 300ms", d)
+	}
+	w.emu.ClearFaults()
 }

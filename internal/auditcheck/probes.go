@@ -7,7 +7,6 @@
 package auditcheck
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/releasebot/releasebot/audit"
@@ -29,11 +28,11 @@ type Sources struct {
 var _ audit.Probes = Sources{}
 
 // FromEnv reads every source from getenv (see GitHubFromEnv and
-// SentryFromEnv). It may ask GitHub for the App's installation.
-func FromEnv(ctx context.Context, getenv func(string) string, cfg *config.Config) Sources {
+// SentryFromEnv); it asks no service.
+func FromEnv(getenv func(string) string, cfg *config.Config) Sources {
 	return Sources{
 		Getenv:    getenv,
-		GitHubAPI: GitHubFromEnv(ctx, getenv, nil),
+		GitHubAPI: GitHubFromEnv(getenv, nil),
 		SentryAPI: SentryFromEnv(getenv, cfg, nil),
 	}
 }
@@ -50,7 +49,7 @@ func (s Sources) endpoint(t audit.Target) Endpoint {
 func (s Sources) CI(commit string) audit.Check {
 	g := s.GitHubAPI
 	return CICheck{
-		GitHub: g.Client, Unconfigured: g.Missing, Broken: g.Broken,
+		GitHub: g.Client, Connect: g.Connect, API: g.API, Unconfigured: g.Missing, Broken: g.Broken,
 		Owner: g.Owner, Repo: g.Repo, Ref: commit, WebURL: g.WebURL, RunID: g.RunID,
 	}
 }

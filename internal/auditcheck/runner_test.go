@@ -12,6 +12,7 @@ import (
 
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/config"
+	githubemu "github.com/releasebot/releasebot/internal/emulator/github"
 )
 
 // resetFirst accepts connections and closes the first one unanswered.
@@ -65,7 +66,7 @@ func TestAuditRunsChecksInParallel(t *testing.T) {
 	healthSrv, _ := healthServer(t, 200, "application/json", `{"status":"ok"}`, 2*time.Second)
 	metricsSrv := metricsServer(t, 0, 100)
 	_, sentryTarget := sentryServer(t, 0)
-	gh := githubServer(t, sha, []ghRun{{"build", "completed", "success", "1"}}, []ghStatus{{"ci/x", "success"}}, 0)
+	gh := newCIWorld(t, []githubemu.CheckRun{run("build", "completed", "success", "1")}, []githubemu.Status{{Context: "ci/x", State: "success"}})
 
 	cfg := config.Default()
 	cfg.Environments = map[string]*config.Environment{
@@ -76,7 +77,7 @@ func TestAuditRunsChecksInParallel(t *testing.T) {
 	}
 	cfg.Audit.Metrics = []config.MetricThreshold{{Name: "http_requests_total", Match: map[string]string{"code": "5.."}, Max: 0}}
 	plan := audit.Plan{
-		Config: cfg, Probes: Sources{Getenv: getenv, GitHubAPI: githubTarget(t, gh), SentryAPI: sentryTarget}, Commit: sha,
+		Config: cfg, Probes: Sources{Getenv: getenv, GitHubAPI: gh.tokenTarget(), SentryAPI: sentryTarget}, Commit: gh.sha,
 		Version:    audit.VersionCheck{Next: "1.2.3", LastTag: "v1.2.2", Tags: []string{"v1.2.2"}, TagPrefix: "v"},
 		StageFlags: audit.StageFlagsCheck{Env: &audit.FlagEnv{Name: "stage", Flags: []audit.FlagValue{{Name: "FF_A", Default: true}}}},
 		ProdFlags:  audit.ProdFlagsCheck{Env: &audit.FlagEnv{Name: "prod", Flags: []audit.FlagValue{{Name: "FF_A", New: true}}}},
