@@ -192,7 +192,7 @@ func absDir(dir string) string {
 // auditPlan is the audit of the clone at --repo with the services the
 // environment names (auditcheck.PlanFor).
 func auditPlan(ctx context.Context, e *env, g *globals, cfg *config.Config, envName, version string) audit.Plan {
-	src := auditcheck.FromEnv(ctx, e.getenv, cfg)
+	src := auditcheck.FromEnv(e.getenv, cfg)
 	return auditcheck.PlanFor(ctx, src, auditcheck.PlanInput{
 		Config: cfg, Environment: envName, Version: version, Dir: g.repo,
 		Repo: cloneHistory{Repo: &releasenotes.Repo{Dir: g.repo}},
