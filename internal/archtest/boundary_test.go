@@ -41,10 +41,12 @@ func TestCoreImportsNoAdapters(t *testing.T) {
 	for _, pkg := range corePackages {
 		t.Run(strings.TrimPrefix(pkg, "../../"), func(t *testing.T) {
 			seen := map[string]bool{}
+			graph := imports(t, pkg)
 			for _, dep := range deps(t, pkg) {
 				if b, ok := isBanned(dep); ok && !seen[b] {
 					seen[b] = true
-					t.Errorf("%s depends on %s (banned: %s); move the code that needs it to an adapter under internal/", strings.TrimPrefix(pkg, "../../"), dep, b)
+					t.Errorf("%s depends on %s (imported by %s); move the code that needs it to an adapter under internal/",
+						strings.TrimPrefix(pkg, "../../"), b, strings.Join(importers(graph, b), ", "))
 				}
 			}
 		})
@@ -74,6 +76,42 @@ func deps(t *testing.T, pkg string) []string {
 		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
 	}
 	return strings.Fields(string(out))
+}
+
+// imports maps each package in pkg's dependencies to what it imports.
+func imports(t *testing.T, pkg string) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	g := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 {
+			g[f[0]] = f[1:]
+		}
+	}
+	return g
+}
+
+// importers are the project's packages that import banned (or a package
+// under it) themselves: where the fix goes.
+func importers(g map[string][]string, banned string) []string {
+	var out []string
+	for p, imps := range g {
+		if !strings.HasPrefix(p, "github.com/releasebot/releasebot/") {
+			continue
+		}
+		for _, imp := range imps {
+			if imp == banned || strings.HasPrefix(imp, banned+"/") {
+				out = append(out, strings.TrimPrefix(p, "github.com/releasebot/releasebot/"))
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func isBanned(dep string) (string, bool) {
