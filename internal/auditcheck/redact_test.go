@@ -1,6 +1,7 @@
 package auditcheck
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -8,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/config"
@@ -35,11 +38,15 @@ var encodings = []struct {
 }{
 	{"raw", func(s string) string { return s }},
 	{"json", func(s string) string { b, _ := json.Marshal(s); return unquote(string(b)) }},
+	{"json ascii", jsonASCII},
+	{"json no html", func(s string) string { return jsonNoHTML(s) }},
 	{"go %q", func(s string) string { return unquote(fmt.Sprintf("%q", s)) }},
 	{"go %+q", func(s string) string { return unquote(fmt.Sprintf("%+q", s)) }},
 	{"query", url.QueryEscape},
 	{"path", url.PathEscape},
-	{"query lower hex", func(s string) string { return strings.ToLower(url.QueryEscape(s)) }},
+	{"query lower hex", func(s string) string {
+		return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower)
+	}},
 	{"base64", func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }},
 	{"base64url", func(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) }},
 	{"base64 raw", func(s string) string { return base64.RawStdEncoding.EncodeToString([]byte(s)) }},
@@ -50,6 +57,33 @@ var encodings = []struct {
 }
 
 func unquote(q string) string { return strings.TrimSuffix(strings.TrimPrefix(q, `"`), `"`) }
+
+// jsonNoHTML is s as a JSON encoder that leaves <, > and & alone writes it.
+func jsonNoHTML(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return unquote(strings.TrimSuffix(buf.String(), "\n"))
+}
+
+// jsonASCII is s as ASCII-only JSON encoders (Python's json.dumps) write
+// it: every non-ASCII rune as \uXXXX, astral ones as a surrogate pair.
+func jsonASCII(s string) string {
+	var b strings.Builder
+	for _, c := range jsonNoHTML(s) {
+		switch {
+		case c < utf8.RuneSelf:
+			b.WriteRune(c)
+		case c > 0xFFFF:
+			c -= 0x10000
+			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xD800+(c>>10), 0xDC00+(c&0x3FF))
+		default:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		}
+	}
+	return b.String()
+}
 
 // leaks returns the first piece of secret (8 runes, or all of a shorter one)
 // in any spelling the redactor knows that text holds.
