@@ -1,7 +1,12 @@
-// Package audit owns the self-audit of DESIGN §7 and the canary gates: checks
-// of CI, health, metrics, Sentry, flags, version and notes, each a small value
-// giving pass, warn, fail or skip with a reason and evidence; a Runner that
-// runs them in parallel with timeouts; and the Markdown table and JSON.
+// Package audit owns the self-audit of DESIGN §7 and the canary gates: the
+// model of a check (pass, warn, fail or skip with a reason and evidence), a
+// Runner that runs checks in parallel with timeouts, one retry on a
+// transport error and redaction of secrets, the Plan of the self-audit and
+// the Gate (which checks run, against what), the Markdown table and JSON,
+// and the checks that ask nobody (flags, version, notes, metrics
+// thresholds). It asks no service itself: the ci, health, metrics and
+// sentry checks come through the Probes interface, which
+// internal/auditcheck implements over GitHub, HTTP and Sentry.
 package audit
 
 import (

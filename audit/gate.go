@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/config"
@@ -18,28 +17,25 @@ type Gate struct {
 	// Release is the current release tag ("v1.4.0"); the Sentry release is
 	// it plus the environment's release_suffix. Empty skips the Sentry gate.
 	Release string
-	// Getenv expands ${VAR} in the environment's headers.
-	Getenv     func(string) string
-	HTTPClient *http.Client
-	Sentry     SentryTarget // see SentryFromEnv; zero skips the Sentry gate
-	Runner     Runner       // timeouts; the zero value uses DefaultTimeout
+	// Probes builds the health, metrics and Sentry checks
+	// (internal/auditcheck); nil skips them, saying none is wired.
+	Probes Probes
+	Runner Runner // timeouts; the zero value uses DefaultTimeout
 	// OnReport, when set, receives every evaluation, refused or not.
 	OnReport func(env string, r Report)
 }
 
 var _ chatops.Gate = (*Gate)(nil)
 
-// NewGate returns a gate for the release tag with Sentry read from getenv
-// (see SentryFromEnv).
-func NewGate(cfg *config.Config, release string, getenv func(string) string) *Gate {
-	return &Gate{Config: cfg, Release: release, Getenv: getenv, Sentry: SentryFromEnv(getenv, cfg, nil)}
-}
-
 // Check runs the gates of req.Environment. It returns nil when none fails
 // and a *chatops.GateError naming the first failing check (in the order
 // health, metrics, sentry) with its reason otherwise.
 func (g *Gate) Check(ctx context.Context, req chatops.GateRequest) error {
-	rep := g.Runner.withSecrets(g.Sentry.Token).Run(ctx, g.Checks(req.Environment)...)
+	var secrets []string
+	if g.Probes != nil {
+		secrets = g.Probes.Secrets()
+	}
+	rep := g.Runner.withSecrets(secrets...).Run(ctx, g.Checks(req.Environment)...)
 	if g.OnReport != nil {
 		g.OnReport(req.Environment, rep)
 	}
@@ -60,23 +56,25 @@ func (g *Gate) Checks(env string) []Check {
 		reason := envMissing(cfg, env)
 		return []Check{Skipped("health", reason), Skipped("metrics", reason), Skipped("sentry", reason)}
 	}
-	endpoint := func(u string) Endpoint {
-		return Endpoint{URL: u, Headers: e.Headers, Getenv: g.Getenv, Client: g.HTTPClient}
+	probes := g.Probes
+	if probes == nil {
+		probes = noProbes{}
 	}
+	target := func(u string) Target { return Target{Env: env, Source: cfg.Source, URL: u, Environment: e} }
 	var checks []Check
 	if gates.Health != nil && !*gates.Health {
 		checks = append(checks, Skipped("health", "canary.gates.health is false in "+cfg.Source))
 	} else {
-		checks = append(checks, HealthCheck{Env: env, Source: cfg.Source, Endpoint: endpoint(e.HealthURL)})
+		checks = append(checks, probes.Health(target(e.HealthURL)))
 	}
 	if len(gates.Metrics) == 0 {
 		checks = append(checks, Skipped("metrics", "no canary.gates.metrics in "+cfg.Source))
 	} else {
-		checks = append(checks, MetricsCheck{Env: env, Source: cfg.Source, Key: "canary.gates.metrics", Thresholds: gates.Metrics, Endpoint: endpoint(e.MetricsURL)})
+		checks = append(checks, probes.Metrics(target(e.MetricsURL), "canary.gates.metrics", gates.Metrics))
 	}
-	release := ""
+	r := SentryRelease{Environment: e, Missing: "no current release tag for the Sentry gate", Max: maxSentryIssues(cfg)}
 	if g.Release != "" {
-		release = g.Release + e.ReleaseSuffix
+		r.Release = g.Release + e.ReleaseSuffix
 	}
-	return append(checks, g.Sentry.check(cfg, e, release, "no current release tag for the Sentry gate"))
+	return append(checks, probes.Sentry(r))
 }

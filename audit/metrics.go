@@ -1,102 +1,74 @@
 package audit
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/releasebot/releasebot/config"
 )
 
-// MetricsCheck ("metrics") scrapes an environment's metrics_url and holds
-// the samples against thresholds: the sum of the samples of a metric whose
-// labels match (anchored regular expressions) must be at most Max, or, with
-// Over, that sum divided by the sum of the Over selection. Names work as in
-// the exposition: counters and gauges by name (a counter also without its
-// _total), histograms as name_bucket (with le), name_sum and name_count,
-// summaries as name (with quantile), name_sum and name_count.
-type MetricsCheck struct {
-	Env    string // environment name, for reasons
-	Source string // the configuration file, for the skip reason
-	// Key is where the thresholds come from ("audit.metrics" or
-	// "canary.gates.metrics"), for reasons.
-	Key        string
-	Thresholds []config.MetricThreshold
-	Endpoint
+// Sample is one sample of a metrics scrape: the series name as the
+// exposition writes it (a counter's with _total, a histogram's as
+// name_bucket, name_sum and name_count), its labels and its value.
+type Sample struct {
+	Name   string
+	Labels map[string]string
+	Value  float64
 }
 
-func (MetricsCheck) String() string { return "metrics" }
+// Samples are the parsed samples of one scrape, in a fixed order, and the
+// names of its histogram families, which are only named by their series.
+// The adapter that scrapes builds them; the audit only evaluates.
+type Samples struct {
+	All        []Sample
+	Histograms map[string]bool
+}
 
-const metricsAccept = "text/plain;version=0.0.4;q=1.0, application/openmetrics-text;version=1.0.0;q=0.5, */*;q=0.1"
-
-// Run scrapes and evaluates.
-func (c MetricsCheck) Run(ctx context.Context) (Result, error) {
-	if c.URL == "" {
-		return skipped(fmt.Sprintf("%s has no metrics_url in %s", c.Env, c.Source)), nil
-	}
-	ev := Evidence{URL: c.Target()}
-	a, err := c.get(ctx, "metrics_url", metricsAccept, MaxMetricsBytes)
-	if err != nil {
-		return Result{Evidence: ev}, err
-	}
-	if !a.ok() {
-		ev.Observed = a.Status
-		return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s", ev.URL, a.Status), Evidence: ev}, nil
-	}
-	samples, err := ParseMetrics(a.Body, expfmt.ResponseFormat(a.Header))
-	if err != nil {
-		ev.Observed = a.Status
-		return Result{Status: Fail, Reason: fmt.Sprintf("could not read %s as Prometheus metrics: %v", ev.URL, err), Evidence: ev}, nil
-	}
-	if len(c.Thresholds) == 0 {
-		key := c.Key
+// EvaluateMetrics holds the samples a scrape of target gave against the
+// thresholds from key ("audit.metrics" or "canary.gates.metrics"): the sum
+// of the samples of a metric whose labels match (anchored regular
+// expressions) must be at most Max, or, with Over, that sum divided by the
+// sum of the Over selection. The result is the worst verdict with the
+// reasons of the thresholds that gave it; no thresholds passes with the
+// sample count.
+func EvaluateMetrics(target, key string, samples *Samples, thresholds []config.MetricThreshold) Result {
+	ev := Evidence{URL: target}
+	if len(thresholds) == 0 {
 		if key == "" {
 			key = "audit.metrics"
 		}
-		ev.Observed = fmt.Sprintf("%d samples", len(samples.all))
-		return Result{Status: Pass, Reason: fmt.Sprintf("%s answered with %d samples; no thresholds in %s", ev.URL, len(samples.all), key), Evidence: ev}, nil
+		ev.Observed = fmt.Sprintf("%d samples", len(samples.All))
+		return Result{Status: Pass, Reason: fmt.Sprintf("%s answered with %d samples; no thresholds in %s", ev.URL, len(samples.All), key), Evidence: ev}
 	}
 	var worst Status = Pass
-	var verdicts []verdict
-	for _, t := range c.Thresholds {
-		v := samples.evaluate(t)
+	var verdicts []Verdict
+	for _, t := range thresholds {
+		v := samples.Evaluate(t)
 		verdicts = append(verdicts, v)
-		if rank(v.status) > rank(worst) {
-			worst = v.status
+		if rank(v.Status) > rank(worst) {
+			worst = v.Status
 		}
 	}
-	var reasons, observed, thresholds []string
+	var reasons, observed, limits []string
 	for _, v := range verdicts {
-		if v.status != worst {
+		if v.Status != worst {
 			continue
 		}
-		reasons = append(reasons, v.reason)
-		observed = append(observed, v.expr+" = "+v.observed)
-		thresholds = append(thresholds, v.expr+" ≤ "+formatFloat(v.max))
+		reasons = append(reasons, v.Reason)
+		observed = append(observed, v.Expr+" = "+v.Observed)
+		limits = append(limits, v.Expr+" ≤ "+formatFloat(v.Max))
 	}
 	ev.Observed = strings.Join(observed, "; ")
-	ev.Threshold = strings.Join(thresholds, "; ")
-	reason := strings.Join(reasons, "; ")
-	if worst == Pass {
-		reason = fmt.Sprintf("%s: %s", ev.URL, reason)
-		if len(verdicts) > 1 {
-			reason = fmt.Sprintf("%s: all %d thresholds met", ev.URL, len(verdicts))
-		}
-	} else {
-		reason = fmt.Sprintf("%s: %s", ev.URL, reason)
+	ev.Threshold = strings.Join(limits, "; ")
+	reason := fmt.Sprintf("%s: %s", ev.URL, strings.Join(reasons, "; "))
+	if worst == Pass && len(verdicts) > 1 {
+		reason = fmt.Sprintf("%s: all %d thresholds met", ev.URL, len(verdicts))
 	}
-	return Result{Status: worst, Reason: reason, Evidence: ev}, nil
+	return Result{Status: worst, Reason: reason, Evidence: ev}
 }
 
 func rank(s Status) int {
@@ -109,108 +81,66 @@ func rank(s Status) int {
 	return 0
 }
 
-// Samples are the parsed samples of one scrape.
-type Samples struct {
-	all   model.Vector
-	types map[string]dto.MetricType // family name → type
+// Verdict is one threshold's evaluation.
+type Verdict struct {
+	Status   Status
+	Expr     string // sum(x{a=~"b"}) or sum(x) / sum(y)
+	Observed string
+	Max      float64
+	Reason   string
 }
 
-// ParseMetrics parses a scrape: the Prometheus text format (expfmt's
-// TextParser, UTF-8 names allowed), or OpenMetrics when the format says so.
-func ParseMetrics(body []byte, format expfmt.Format) (*Samples, error) {
-	fams := map[string]*dto.MetricFamily{}
-	if format.FormatType() == expfmt.TypeOpenMetrics {
-		dec := expfmt.NewDecoder(bytes.NewReader(body), format)
-		for {
-			var mf dto.MetricFamily
-			err := dec.Decode(&mf)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			fams[mf.GetName()] = &mf
-		}
-	} else {
-		p := expfmt.NewTextParser(model.UTF8Validation)
-		var err error
-		if fams, err = p.TextToMetricFamilies(bytes.NewReader(body)); err != nil {
-			return nil, err
-		}
-	}
-	s := &Samples{types: map[string]dto.MetricType{}}
-	names := make([]string, 0, len(fams))
-	for name, mf := range fams {
-		names = append(names, name)
-		s.types[name] = mf.GetType()
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		v, err := expfmt.ExtractSamples(&expfmt.DecodeOptions{}, fams[name])
-		if err != nil {
-			return nil, err
-		}
-		s.all = append(s.all, v...)
-	}
-	return s, nil
-}
-
-// verdict is one threshold's evaluation.
-type verdict struct {
-	status   Status
-	expr     string // sum(x{a=~"b"}) or sum(x) / sum(y)
-	observed string
-	max      float64
-	reason   string
-}
-
-func (s *Samples) evaluate(t config.MetricThreshold) verdict {
+// Evaluate holds the samples against one threshold. A name no sample has
+// warns (absent), as does a ratio whose denominator is 0; a value above
+// the maximum, NaN included, fails; a match that is not a regular
+// expression, or a histogram named without its series, fails with why.
+func (s *Samples) Evaluate(t config.MetricThreshold) Verdict {
 	num := config.MetricSelector{Name: t.Name, Match: t.Match}
-	v := verdict{expr: selectorExpr(num), max: t.Max}
+	v := Verdict{Expr: selectorExpr(num), Max: t.Max}
 	if t.Over != nil {
-		v.expr += " / " + selectorExpr(*t.Over)
+		v.Expr += " / " + selectorExpr(*t.Over)
 	}
-	n, found, err := s.sum(num)
+	n, found, err := s.Sum(num)
 	if err != nil {
-		v.status, v.observed, v.reason = Fail, "error", err.Error()
+		v.Status, v.Observed, v.Reason = Fail, "error", err.Error()
 		return v
 	}
 	if !found {
-		v.status, v.observed = Warn, "absent"
-		v.reason = fmt.Sprintf("no samples named %s; cannot check %s ≤ %s", t.Name, v.expr, formatFloat(t.Max))
+		v.Status, v.Observed = Warn, "absent"
+		v.Reason = fmt.Sprintf("no samples named %s; cannot check %s ≤ %s", t.Name, v.Expr, formatFloat(t.Max))
 		return v
 	}
 	value := n
-	v.observed = formatFloat(n)
+	v.Observed = formatFloat(n)
 	if t.Over != nil {
-		d, dfound, err := s.sum(*t.Over)
+		d, dfound, err := s.Sum(*t.Over)
 		if err != nil {
-			v.status, v.observed, v.reason = Fail, "error", err.Error()
+			v.Status, v.Observed, v.Reason = Fail, "error", err.Error()
 			return v
 		}
 		if !dfound || d == 0 {
-			v.status = Warn
-			v.observed = fmt.Sprintf("%s / 0", formatFloat(n))
-			v.reason = fmt.Sprintf("%s is undefined: the denominator is 0", v.expr)
+			v.Status = Warn
+			v.Observed = fmt.Sprintf("%s / 0", formatFloat(n))
+			v.Reason = fmt.Sprintf("%s is undefined: the denominator is 0", v.Expr)
 			return v
 		}
 		value = n / d
-		v.observed = fmt.Sprintf("%s (%s / %s)", formatFloat(value), formatFloat(n), formatFloat(d))
+		v.Observed = fmt.Sprintf("%s (%s / %s)", formatFloat(value), formatFloat(n), formatFloat(d))
 	}
 	if !(value <= t.Max) { // NaN fails too
-		v.status = Fail
-		v.reason = fmt.Sprintf("%s is %s, above the maximum %s", v.expr, v.observed, formatFloat(t.Max))
+		v.Status = Fail
+		v.Reason = fmt.Sprintf("%s is %s, above the maximum %s", v.Expr, v.Observed, formatFloat(t.Max))
 		return v
 	}
-	v.status = Pass
-	v.reason = fmt.Sprintf("%s is %s, within the maximum %s", v.expr, v.observed, formatFloat(t.Max))
+	v.Status = Pass
+	v.Reason = fmt.Sprintf("%s is %s, within the maximum %s", v.Expr, v.Observed, formatFloat(t.Max))
 	return v
 }
 
-// sum adds the samples selected; found is false when no sample has the name
-// at all (whatever the labels).
-func (s *Samples) sum(sel config.MetricSelector) (total float64, found bool, err error) {
+// Sum adds the samples selected; found is false when no sample has the name
+// at all (whatever the labels). A counter is found by its name without
+// _total too; a histogram by its name alone is an error.
+func (s *Samples) Sum(sel config.MetricSelector) (total float64, found bool, err error) {
 	matchers, err := compileMatch(sel.Match)
 	if err != nil {
 		return 0, false, err
@@ -218,7 +148,7 @@ func (s *Samples) sum(sel config.MetricSelector) (total float64, found bool, err
 	name := sel.Name
 	if !s.has(name) {
 		switch {
-		case s.types[name] == dto.MetricType_HISTOGRAM || s.types[name] == dto.MetricType_GAUGE_HISTOGRAM:
+		case s.Histograms[name]:
 			return 0, false, fmt.Errorf("%s is a histogram; name %s_count, %s_sum or %s_bucket", name, name, name, name)
 		case s.has(name + "_total"):
 			name += "_total"
@@ -226,28 +156,26 @@ func (s *Samples) sum(sel config.MetricSelector) (total float64, found bool, err
 			return 0, false, nil
 		}
 	}
-	for _, smp := range s.all {
-		if string(smp.Metric[model.MetricNameLabel]) != name {
+	for _, smp := range s.All {
+		if smp.Name != name {
 			continue
 		}
 		ok := true
 		for _, m := range matchers {
-			if !m.re.MatchString(string(smp.Metric[model.LabelName(m.label)])) {
+			if !m.re.MatchString(smp.Labels[m.label]) {
 				ok = false
 				break
 			}
 		}
 		if ok {
-			total += float64(smp.Value)
+			total += smp.Value
 		}
 	}
 	return total, true, nil
 }
 
 func (s *Samples) has(name string) bool {
-	return slices.ContainsFunc(s.all, func(smp *model.Sample) bool {
-		return string(smp.Metric[model.MetricNameLabel]) == name
-	})
+	return slices.ContainsFunc(s.All, func(smp Sample) bool { return smp.Name == name })
 }
 
 type labelMatcher struct {
@@ -271,6 +199,10 @@ func compileMatch(m map[string]string) ([]labelMatcher, error) {
 	}
 	return out, nil
 }
+
+// SelectorExpr writes a selector as PromQL, as the evidence does:
+// sum(name{label=~"re"}).
+func SelectorExpr(sel config.MetricSelector) string { return selectorExpr(sel) }
 
 // selectorExpr writes a selector as PromQL: sum(name{label=~"re"}).
 func selectorExpr(sel config.MetricSelector) string {

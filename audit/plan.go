@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/releasebot/releasebot/config"
@@ -21,13 +20,10 @@ type Plan struct {
 	// Environment is probed by health, metrics and sentry; "" means
 	// DefaultAuditEnvironment.
 	Environment string
-	// Getenv expands ${VAR} in the environment's headers.
-	Getenv     func(string) string
-	HTTPClient *http.Client
-
-	GitHub GitHubTarget // see GitHubFromEnv
-	Commit string       // the release commit, for ci
-	Sentry SentryTarget // see SentryFromEnv
+	// Probes builds the checks that ask outside services (ci, health,
+	// metrics, sentry); nil skips them, saying none is wired.
+	Probes Probes
+	Commit string // the release commit, for ci
 
 	Version    VersionCheck // Next is also the Sentry release's version
 	StageFlags StageFlagsCheck
@@ -41,18 +37,16 @@ func (p Plan) Checks() []Check {
 	cfg := p.Config
 	name := cmp.Or(p.Environment, DefaultAuditEnvironment)
 	e := cfg.Environment(name)
-	endpoint := func(u string) Endpoint {
-		return Endpoint{URL: u, Headers: e.Headers, Getenv: p.Getenv, Client: p.HTTPClient}
-	}
 	release, releaseMissing := p.sentryRelease(e)
+	probes := p.Probes
+	if probes == nil {
+		probes = noProbes{}
+	}
 	return []Check{
-		CICheck{
-			GitHub: p.GitHub.Client, Unconfigured: p.GitHub.Missing,
-			Owner: p.GitHub.Owner, Repo: p.GitHub.Repo, Ref: p.Commit, WebURL: p.GitHub.WebURL, RunID: p.GitHub.RunID,
-		},
-		HealthCheck{Env: name, Source: cfg.Source, Endpoint: endpoint(e.HealthURL)},
-		MetricsCheck{Env: name, Source: cfg.Source, Key: "audit.metrics", Thresholds: cfg.Audit.Metrics, Endpoint: endpoint(e.MetricsURL)},
-		p.Sentry.check(cfg, e, release, releaseMissing),
+		probes.CI(p.Commit),
+		probes.Health(Target{Env: name, Source: cfg.Source, URL: e.HealthURL, Environment: e}),
+		probes.Metrics(Target{Env: name, Source: cfg.Source, URL: e.MetricsURL, Environment: e}, "audit.metrics", cfg.Audit.Metrics),
+		probes.Sentry(SentryRelease{Environment: e, Release: release, Missing: releaseMissing, Max: maxSentryIssues(cfg)}),
 		p.StageFlags,
 		p.ProdFlags,
 		p.Version,
@@ -68,9 +62,14 @@ func (p Plan) sentryRelease(e *config.Environment) (release, missing string) {
 	return p.Config.TagPrefix + raw + e.ReleaseSuffix, ""
 }
 
-// Secrets are the tokens the plan holds, for Runner.Secrets (header values
-// are declared by the checks themselves).
-func (p Plan) Secrets() []string { return []string{p.GitHub.Token, p.Sentry.Token} }
+// Secrets are the tokens the plan's probes hold, for Runner.Secrets
+// (header values are declared by the checks themselves).
+func (p Plan) Secrets() []string {
+	if p.Probes == nil {
+		return nil
+	}
+	return p.Probes.Secrets()
+}
 
 // Run runs the plan's checks with r, redacting the plan's secrets.
 func (p Plan) Run(ctx context.Context, r Runner) Report {
@@ -97,3 +96,61 @@ func Skipped(name, reason string) Check {
 func envMissing(cfg *config.Config, name string) string {
 	return fmt.Sprintf("no environment %q in %s", name, cfg.Source)
 }
+
+// Probes builds the checks that ask outside services, so that the audit
+// decides which checks run, in what order and against what, without a
+// client of its own. internal/auditcheck implements it over HTTP, GitHub
+// and Sentry.
+type Probes interface {
+	// CI is the "ci" check of the release commit (empty: none to check).
+	CI(commit string) Check
+	// Health is the "health" check of t.URL (empty: the check skips).
+	Health(t Target) Check
+	// Metrics is the "metrics" check of t.URL against the thresholds from
+	// key ("audit.metrics", "canary.gates.metrics").
+	Metrics(t Target, key string, thresholds []config.MetricThreshold) Check
+	// Sentry is the "sentry" check of a release.
+	Sentry(r SentryRelease) Check
+	// Secrets are the tokens the probes send, for the Runner to redact.
+	Secrets() []string
+}
+
+// Target is one environment's endpoint a probe asks.
+type Target struct {
+	Env    string // the environment's name, for reasons
+	Source string // where the URL would be configured, for a skip's reason
+	URL    string // empty when the configuration gives none
+	// Environment is the environment's configuration: its headers.
+	Environment *config.Environment
+}
+
+// SentryRelease is what the sentry check looks up: the release name (the
+// tag and the environment's release_suffix), or why there is none, and the
+// unresolved issues allowed.
+type SentryRelease struct {
+	Environment *config.Environment
+	Release     string
+	Missing     string
+	Max         int
+}
+
+// maxSentryIssues is canary.gates.max_sentry_issues, 0 when unset.
+func maxSentryIssues(cfg *config.Config) int {
+	if m := cfg.Canary.Gates.MaxSentryIssues; m != nil {
+		return *m
+	}
+	return 0
+}
+
+// noProbes skips every probe: the caller wired none.
+type noProbes struct{}
+
+const notWired = "no probes are wired to this audit"
+
+func (noProbes) CI(string) Check     { return Skipped("ci", notWired) }
+func (noProbes) Health(Target) Check { return Skipped("health", notWired) }
+func (noProbes) Metrics(Target, string, []config.MetricThreshold) Check {
+	return Skipped("metrics", notWired)
+}
+func (noProbes) Sentry(SentryRelease) Check { return Skipped("sentry", notWired) }
+func (noProbes) Secrets() []string          { return nil }

@@ -17,27 +17,27 @@ import (
 	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
-// redactor replaces secrets with [redacted] in every form a secret takes in
+// Redactor replaces secrets with [redacted] in every form a secret takes in
 // a result: as is, JSON-escaped (HTML-safe or not, ASCII-only), Go-quoted
 // (%q, %+q), URL-escaped (query and path, either hex case), base64 (standard
 // and URL alphabets, padded or not), and a %q or JSON form of any of these
 // (a JSON body quoted in an error). Forms go longest first, so a secret
 // containing another is removed whole. Text is always redacted whole before
 // it is cut, so a cut never leaves a secret's prefix.
-type redactor struct {
+type Redactor struct {
 	secrets []string
 	forms   []string
 }
 
 const redacted = "[redacted]"
 
-func newRedactor(secrets []string) *redactor {
-	r := &redactor{}
+func newRedactor(secrets []string) *Redactor {
+	r := &Redactor{}
 	r.add(secrets...)
 	return r
 }
 
-func (r *redactor) add(secrets ...string) {
+func (r *Redactor) add(secrets ...string) {
 	for _, s := range secrets {
 		if s = strings.TrimSpace(s); s == "" || slices.Contains(r.secrets, s) {
 			continue
@@ -54,8 +54,8 @@ func (r *redactor) add(secrets ...string) {
 
 // with is a copy of r (nil for none) with more secrets, leaving r alone:
 // r is shared by checks running in parallel.
-func (r *redactor) with(secrets ...string) *redactor {
-	c := &redactor{}
+func (r *Redactor) with(secrets ...string) *Redactor {
+	c := &Redactor{}
 	if r != nil {
 		c.secrets = slices.Clone(r.secrets)
 		c.forms = slices.Clone(r.forms)
@@ -64,7 +64,7 @@ func (r *redactor) with(secrets ...string) *redactor {
 	return c
 }
 
-func (r *redactor) redact(s string) string {
+func (r *Redactor) redact(s string) string {
 	if r == nil {
 		return s
 	}
@@ -75,7 +75,7 @@ func (r *redactor) redact(s string) string {
 }
 
 // cut is s redacted, on one line and cut to max runes, in that order.
-func (r *redactor) cut(s string, max int) string {
+func (r *Redactor) cut(s string, max int) string {
 	s = r.redact(s)
 	s = strings.Join(strings.Fields(textsafe.OneLine(s)), " ")
 	// Folding whitespace can join a secret that had a line break in it.
@@ -83,12 +83,12 @@ func (r *redactor) cut(s string, max int) string {
 }
 
 // snippet is the start of a body, redacted, on one line, for a reason.
-func (r *redactor) snippet(b []byte) string { return r.cut(string(b), snippetRunes) }
+func (r *Redactor) snippet(b []byte) string { return r.cut(string(b), snippetRunes) }
 
 // snippetRunes is how much of a body a reason quotes.
 const snippetRunes = 80
 
-func (r *redactor) result(res Result) Result {
+func (r *Redactor) result(res Result) Result {
 	res.Reason = r.redact(res.Reason)
 	res.Evidence.URL = r.redact(res.Evidence.URL)
 	res.Evidence.Observed = r.redact(res.Evidence.Observed)
@@ -153,13 +153,34 @@ type redactorKey struct{}
 
 // withRedactor gives the checks run under ctx the Runner's redactor, so that
 // a check redacts every secret of the audit before it cuts text.
-func withRedactor(ctx context.Context, r *redactor) context.Context {
+func withRedactor(ctx context.Context, r *Redactor) context.Context {
 	return context.WithValue(ctx, redactorKey{}, r)
 }
 
 // redactorFor is the redactor of ctx (none outside a Runner) with secrets
 // added.
-func redactorFor(ctx context.Context, secrets ...string) *redactor {
-	r, _ := ctx.Value(redactorKey{}).(*redactor)
+func redactorFor(ctx context.Context, secrets ...string) *Redactor {
+	r, _ := ctx.Value(redactorKey{}).(*Redactor)
 	return r.with(secrets...)
 }
+
+// RedactorFor is the redactor of the Runner running ctx (none outside a
+// Runner) with secrets added: a check that quotes what a service answered
+// redacts every secret of the audit with it before it cuts the text.
+func RedactorFor(ctx context.Context, secrets ...string) *Redactor {
+	return redactorFor(ctx, secrets...)
+}
+
+// Cut is s redacted, on one line and cut to max runes, in that order.
+func (r *Redactor) Cut(s string, max int) string { return r.cut(s, max) }
+
+// Snippet is the start of a body (SnippetRunes), redacted, on one line, for
+// a reason.
+func (r *Redactor) Snippet(b []byte) string { return r.snippet(b) }
+
+// SnippetRunes is how much of a body a reason quotes.
+const SnippetRunes = snippetRunes
+
+// SecretForms are the spellings of a secret that output or an error can
+// carry, the ones a Redactor removes; tests of checks look for each.
+func SecretForms(s string) []string { return secretForms(s) }

@@ -3,12 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,13 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/releasebot/releasebot/audit"
-	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/auditcheck"
+	"github.com/releasebot/releasebot/internal/gitcli"
 	"github.com/releasebot/releasebot/internal/githistory"
-	"github.com/releasebot/releasebot/internal/limits"
-	"github.com/releasebot/releasebot/internal/prepare"
-	"github.com/releasebot/releasebot/internal/repofile"
-	"github.com/releasebot/releasebot/releasenotes"
 )
 
 func init() { register(newAuditCommand) }
@@ -48,7 +41,9 @@ the reason, never passed.
 
 --version defaults to the next version the commits since the last tag call for.
 
-Environment: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_SHA for
+Environment: GITHUB_TOKEN (or a GitHub App's GITHUB_APP_ID with
+GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE), GITHUB_REPOSITORY,
+GITHUB_API_URL and GITHUB_SHA for
 ci; SENTRY_AUTH_TOKEN, SENTRY_URL (default https://sentry.io), SENTRY_ORG and
 SENTRY_PROJECT (over the configuration's sentry) for sentry; the variables the
 environment's headers name (${VAR}). Header values are never printed.
@@ -68,12 +63,12 @@ PATH, or nothing to audit (every check skipped).`,
 			if err != nil {
 				return fail(exitBadUse, "%v", err)
 			}
-			fileEnvs := flagFileEnvNames(g.repo, cfg)
+			fileEnvs := auditcheck.FlagFileEnvNames(g.repo, cfg)
 			if err := cfg.CheckDefaultEnvironment(fileEnvs); err != nil {
 				return fail(exitBadUse, "%v", err)
 			}
 			if c.Flags().Changed("env") && cfg.Environments[envName] == nil && !slices.Contains(fileEnvs, envName) {
-				return fail(exitBadUse, "--env %q is not an environment of %s", envName, knownEnvironments(cfg, fileEnvs))
+				return fail(exitBadUse, "--env %q is not an environment of %s", envName, auditcheck.KnownEnvironments(cfg, fileEnvs))
 			}
 			if version != "" {
 				if _, err := semver.StrictNewVersion(strings.TrimPrefix(strings.TrimPrefix(version, cfg.TagPrefix), "v")); err != nil {
@@ -124,40 +119,6 @@ PATH, or nothing to audit (every check skipped).`,
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a Markdown table")
 	c.Flags().DurationVar(&timeout, "timeout", audit.DefaultTimeout, "time allowed to each check")
 	return c
-}
-
-// knownEnvironments names where environments come from and lists them:
-// "built-in defaults or .release/flags.yaml; use one of prod, stage".
-func knownEnvironments(cfg *config.Config, fileEnvs []string) string {
-	names := slices.Clone(fileEnvs)
-	for n := range cfg.Environments {
-		if !slices.Contains(names, n) {
-			names = append(names, n)
-		}
-	}
-	from := cfg.Source
-	if len(fileEnvs) > 0 || len(cfg.Environments) == 0 {
-		from += " or " + cfg.FlagsFile
-	}
-	if len(names) == 0 {
-		return from + ", which define none; add it under environments: in either"
-	}
-	slices.Sort(names)
-	return from + "; use one of " + strings.Join(names, ", ")
-}
-
-// flagFileEnvNames lists the environments of the work tree's flag file, or
-// none when it is missing or does not parse (the flags checks say so).
-func flagFileEnvNames(dir string, cfg *config.Config) []string {
-	data, err := repofile.Read(dir, cfg.FlagsFile, "the flag file", limits.RepoFile)
-	if err != nil {
-		return nil
-	}
-	f, err := flags.Parse(cfg.FlagsFile, data)
-	if err != nil {
-		return nil
-	}
-	return f.EnvNames()
 }
 
 // configPath names the configuration file a user would edit.
@@ -227,94 +188,33 @@ func absDir(dir string) string {
 	return dir
 }
 
-// auditPlan gathers the audit's inputs from the environment, the clone and
-// the flag file. What cannot be gathered becomes a skip or a fail with the
-// reason, so the audit always runs.
+// auditPlan is the audit of the clone at --repo with the services the
+// environment names (auditcheck.PlanFor).
 func auditPlan(ctx context.Context, e *env, g *globals, cfg *config.Config, envName, version string) audit.Plan {
-	hc := &http.Client{} // each check's context bounds it
-	p := audit.Plan{
-		Config:      cfg,
-		Environment: envName,
-		Getenv:      e.getenv,
-		HTTPClient:  hc,
-		GitHub:      audit.GitHubFromEnv(e.getenv, hc),
-		Sentry:      audit.SentryFromEnv(e.getenv, cfg, hc),
-		Version:     audit.VersionCheck{Next: version, TagPrefix: cfg.TagPrefix},
-	}
+	src := auditcheck.FromEnv(e.getenv, cfg)
+	return auditcheck.PlanFor(ctx, src, auditcheck.PlanInput{
+		Config: cfg, Environment: envName, Version: version, Dir: g.repo,
+		Repo: cloneHistory{Repo: &githistory.Repo{Dir: g.repo}},
+	})
+}
 
-	repo := &githistory.Repo{Dir: g.repo}
-	p.Commit = e.getenv("GITHUB_SHA")
-	if p.Commit == "" {
-		p.Commit, _ = gitOutput(ctx, g.repo, "rev-parse", "HEAD")
-	}
-	var previous string
-	h, err := repo.History(ctx, releasenotes.RangeOptions{TagPrefix: cfg.TagPrefix})
-	if err != nil {
-		why := fmt.Sprintf("could not read the history of %s: %v", g.repo, err)
-		p.Notes.Missing = why
-		if version == "" {
-			p.Version.Missing = why
-		}
-	} else {
-		previous = h.Previous.Name
-		p.Version.LastTag = previous
-		n, err := releasenotes.Build(h, releasenotes.Options{Config: cfg, Version: version})
-		switch {
-		case err != nil:
-			p.Notes.Missing = fmt.Sprintf("could not build the release notes: %v", err)
-		default:
-			p.Notes.Changes = n.Count()
-			for _, en := range n.Uncategorised() {
-				p.Notes.Subjects = append(p.Notes.Subjects, en.Description)
-			}
-			if version == "" {
-				if n.Release {
-					p.Version.Next = n.Version
-				} else {
-					p.Version.Missing = fmt.Sprintf("nothing to release since %s: %s; pass --version X.Y.Z to check one", cmp.Or(previous, "the first commit"), n.Decision.Reason)
-				}
-			}
-		}
-	}
-	if p.Version.Next != "" {
-		tags, err := gitOutput(ctx, g.repo, "tag", "-l")
-		if err != nil {
-			p.Version.Next, p.Version.Missing = "", fmt.Sprintf("could not list the tags of %s: %v", g.repo, err)
-		} else {
-			p.Version.Tags = strings.Fields(tags)
-		}
-	}
+// cloneHistory is the local clone as the audit reads it.
+type cloneHistory struct{ *githistory.Repo }
 
-	stageEnv, prodEnv := envName, cfg.DefaultEnvironment
-	flagEnvs, why, broken := readFlagEnvs(ctx, repo, g.repo, cfg, previous)
-	switch {
-	case broken != "":
-		p.StageFlags.Broken, p.ProdFlags.Broken = broken, broken
-	case why != "":
-		p.StageFlags.Missing, p.ProdFlags.Missing = why, why
-	default:
-		p.StageFlags.Env, p.ProdFlags.Env = flagEnvs[stageEnv], flagEnvs[prodEnv]
-		p.StageFlags.Missing = fmt.Sprintf("no %s environment in %s", stageEnv, cfg.FlagsFile)
-		p.ProdFlags.Missing = fmt.Sprintf("no %s environment in %s", prodEnv, cfg.FlagsFile)
-	}
-	if stageEnv == prodEnv {
-		p.StageFlags = audit.StageFlagsCheck{Missing: fmt.Sprintf("the audited environment %s is the production one; stage defaults do not apply", stageEnv)}
-	}
-	return p
+var _ auditcheck.Repository = cloneHistory{}
+
+func (c cloneHistory) Head(ctx context.Context) (string, error) {
+	return gitOutput(ctx, c.Dir, "rev-parse", "HEAD")
+}
+
+func (c cloneHistory) Tags(ctx context.Context) ([]string, error) {
+	out, err := gitOutput(ctx, c.Dir, "tag", "-l")
+	return strings.Fields(out), err
 }
 
 func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
-			return "", fmt.Errorf("git %s: %s", args[0], strings.TrimSpace(string(ee.Stderr)))
-		}
-		return "", err
-	}
-	return strings.TrimSpace(string(out)), nil
+	out, err := gitcli.Runner{Dir: dir}.Output(ctx, args...)
+	return strings.TrimSpace(out), err
 }
 
 func appendFile(path, text string) error {
@@ -327,41 +227,4 @@ func appendFile(path, text string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// readFlagEnvs reads the flag file of the work tree. A flag is new when the
-// flag file at the last tag does not name it. why is set when there is no
-// flag file, broken when it does not parse.
-func readFlagEnvs(ctx context.Context, repo *githistory.Repo, dir string, cfg *config.Config, lastTag string) (envs map[string]*audit.FlagEnv, why, broken string) {
-	data, err := repofile.Read(dir, cfg.FlagsFile, "the flag file", limits.RepoFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Sprintf("no flag file %s", cfg.FlagsFile), ""
-	}
-	if fi, statErr := os.Lstat(filepath.Join(dir, cfg.FlagsFile)); statErr == nil && fi.IsDir() {
-		return nil, "", fmt.Sprintf("the flag file %s is a directory; flags_file in %s must name a file", cfg.FlagsFile, config.DefaultPath)
-	}
-	if err != nil {
-		return nil, "", err.Error()
-	}
-	f, err := flags.Parse(cfg.FlagsFile, data)
-	if err != nil {
-		return nil, "", err.Error()
-	}
-	old := map[string]bool{}
-	if prev := prepare.FlagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
-		for _, env := range prev.Environments {
-			for _, fl := range env.Flags {
-				old[fl.Name] = true
-			}
-		}
-	}
-	envs = map[string]*audit.FlagEnv{}
-	for _, env := range f.Environments {
-		fe := &audit.FlagEnv{Name: env.Name, CanaryPercent: env.CanaryPercent}
-		for _, fl := range env.Flags {
-			fe.Flags = append(fe.Flags, audit.FlagValue{Name: fl.Name, Default: fl.Default, Canary: fl.Canary, Override: fl.Override, New: !old[fl.Name]})
-		}
-		envs[env.Name] = fe
-	}
-	return envs, "", ""
 }

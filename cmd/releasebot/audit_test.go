@@ -96,7 +96,7 @@ func TestAuditFailsOnFailingHealth(t *testing.T) {
 		t.Errorf("checks %v, status %s", order, rep.Status)
 	}
 	want := map[string]string{
-		"ci":          "skip: GITHUB_TOKEN is not set",
+		"ci":          "skip: neither GITHUB_TOKEN nor GITHUB_APP_ID is set",
 		"health":      "fail: " + srv.URL + "/health answered 503 Service Unavailable",
 		"sentry":      "skip: no sentry.org and sentry.project in .github/releasebot.yml (or SENTRY_ORG and SENTRY_PROJECT)",
 		"flags-stage": "pass: stage runs canary 0% with all 2 flags on",

@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/auditcheck"
 	"github.com/releasebot/releasebot/internal/githistory"
 	"github.com/releasebot/releasebot/internal/localgit"
 	"github.com/releasebot/releasebot/internal/prepare"
@@ -71,7 +71,7 @@ or a remote failed.`,
 				as = localUser(c.Context(), g.repo, e.getenv)
 			}
 			current, _ := prepare.CurrentRelease(c.Context(), &githistory.Repo{Dir: g.repo}, cfg.TagPrefix, store.Branch)
-			svc := &chatops.Service{Store: store, Config: cfg, Gate: audit.NewGate(cfg, current.Name, e.getenv)}
+			svc := &chatops.Service{Store: store, Config: cfg, Gate: auditcheck.NewGate(cfg, current.Name, e.getenv)}
 			reply := svc.Run(c.Context(), chatops.Request{
 				Text:  args[0],
 				Actor: chatops.Actor{Name: as, ID: as, Via: "cli"},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/auditcheck"
 	githubemu "github.com/releasebot/releasebot/internal/emulator/github"
 	"github.com/releasebot/releasebot/internal/gitcli"
 	ghstore "github.com/releasebot/releasebot/internal/github"
@@ -197,7 +198,7 @@ func (d *demo) run() error {
 	if err != nil {
 		return fail(exitBadUse, "%v", err)
 	}
-	svc := &chatops.Service{Store: store, Config: p.Config, Gate: audit.NewGate(p.Config, n.Tag, d.e.getenv), Authorizer: auth}
+	svc := &chatops.Service{Store: store, Config: p.Config, Gate: auditcheck.NewGate(p.Config, n.Tag, d.e.getenv), Authorizer: auth}
 	d.section("3. The rollout: commands as PR comments on the release PR")
 	for _, step := range demoScript(n.Tag) {
 		if step.event != nil {

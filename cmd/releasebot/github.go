@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/auditcheck"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 )
 
@@ -119,5 +119,5 @@ func (g *releaseGate) Check(ctx context.Context, req chatops.GateRequest) error 
 	if err != nil {
 		return err
 	}
-	return audit.NewGate(g.cfg, tag, g.getenv).Check(ctx, req)
+	return auditcheck.NewGate(g.cfg, tag, g.getenv).Check(ctx, req)
 }

@@ -1,4 +1,4 @@
-package audit
+package auditcheck
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/releasebot/releasebot/audit"
 )
 
 // HealthCheck ("health") GETs an environment's health_url with its headers
@@ -23,34 +25,34 @@ type HealthCheck struct {
 func (HealthCheck) String() string { return "health" }
 
 // Run probes the health URL.
-func (c HealthCheck) Run(ctx context.Context) (Result, error) {
+func (c HealthCheck) Run(ctx context.Context) (audit.Result, error) {
 	if c.URL == "" {
 		return skipped(fmt.Sprintf("%s has no health_url in %s", c.Env, c.Source)), nil
 	}
-	ev := Evidence{URL: c.Target(), Threshold: `2xx with status "ok"`}
+	ev := audit.Evidence{URL: c.Target(), Threshold: `2xx with status "ok"`}
 	a, err := c.get(ctx, "health_url", "application/json, text/plain;q=0.9, */*;q=0.5", MaxHealthBytes)
 	if err != nil {
-		return Result{Evidence: ev}, err
+		return audit.Result{Evidence: ev}, err
 	}
 	ev.Observed = a.Status
 	if !a.ok() {
-		return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s", ev.URL, a.Status), Evidence: ev}, nil
+		return audit.Result{Status: audit.Fail, Reason: fmt.Sprintf("%s answered %s", ev.URL, a.Status), Evidence: ev}, nil
 	}
-	red := redactorFor(ctx, c.Secrets()...)
+	red := audit.RedactorFor(ctx, c.Secrets()...)
 	status, err := parseHealthBody(a.Body, red)
 	if err != nil {
-		return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s with %v", ev.URL, a.Status, err), Evidence: ev}, nil
+		return audit.Result{Status: audit.Fail, Reason: fmt.Sprintf("%s answered %s with %v", ev.URL, a.Status, err), Evidence: ev}, nil
 	}
 	// The status is the service's text, any length: redacted, then cut.
-	status = red.cut(status, snippetRunes)
+	status = red.Cut(status, audit.SnippetRunes)
 	ev.Observed = fmt.Sprintf("%s, status %q", a.Status, status)
 	switch strings.ToLower(status) {
 	case "ok", "pass", "up", "healthy":
-		return Result{Status: Pass, Reason: fmt.Sprintf("%s answered %s, status %q", ev.URL, a.Status, status), Evidence: ev}, nil
+		return audit.Result{Status: audit.Pass, Reason: fmt.Sprintf("%s answered %s, status %q", ev.URL, a.Status, status), Evidence: ev}, nil
 	case "warn", "degraded":
-		return Result{Status: Warn, Reason: fmt.Sprintf("%s answered %s but reports status %q", ev.URL, a.Status, status), Evidence: ev}, nil
+		return audit.Result{Status: audit.Warn, Reason: fmt.Sprintf("%s answered %s but reports status %q", ev.URL, a.Status, status), Evidence: ev}, nil
 	}
-	return Result{Status: Fail, Reason: fmt.Sprintf("%s answered %s but reports status %q", ev.URL, a.Status, status), Evidence: ev}, nil
+	return audit.Result{Status: audit.Fail, Reason: fmt.Sprintf("%s answered %s but reports status %q", ev.URL, a.Status, status), Evidence: ev}, nil
 }
 
 // ParseHealthBody reads the status of a health answer: the "status" member
@@ -60,7 +62,7 @@ func ParseHealthBody(body []byte) (string, error) { return parseHealthBody(body,
 
 // parseHealthBody is ParseHealthBody quoting the body in errors redacted by
 // red (nil for none) before it is cut.
-func parseHealthBody(body []byte, red *redactor) (string, error) {
+func parseHealthBody(body []byte, red *audit.Redactor) (string, error) {
 	b := bytes.TrimSpace(body)
 	if len(b) == 0 {
 		return "", errors.New(`an empty body; expected {"status":"ok"} or ok`)
@@ -70,16 +72,16 @@ func parseHealthBody(body []byte, red *redactor) (string, error) {
 			Status *string `json:"status"`
 		}
 		if err := json.Unmarshal(b, &v); err != nil {
-			return "", fmt.Errorf("a body that is not valid JSON: %q", red.snippet(b))
+			return "", fmt.Errorf("a body that is not valid JSON: %q", red.Snippet(b))
 		}
 		if v.Status == nil || strings.TrimSpace(*v.Status) == "" {
-			return "", fmt.Errorf(`JSON without a "status": %q`, red.snippet(b))
+			return "", fmt.Errorf(`JSON without a "status": %q`, red.Snippet(b))
 		}
 		return strings.TrimSpace(*v.Status), nil
 	}
 	word := string(b)
 	if len(word) > 32 || strings.IndexFunc(word, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' && r != '_' }) >= 0 {
-		return "", fmt.Errorf(`a body that is neither {"status":"ok"} nor ok: %q`, red.snippet(b))
+		return "", fmt.Errorf(`a body that is neither {"status":"ok"} nor ok: %q`, red.Snippet(b))
 	}
 	return word, nil
 }

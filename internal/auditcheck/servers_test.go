@@ -1,11 +1,9 @@
-package audit
+package auditcheck
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -113,120 +111,13 @@ func sentryServer(t *testing.T, stageIssues int) (*sentryemu.Emulator, SentryTar
 	return emu, SentryFromEnv(func(k string) string { return env[k] }, cfg, srv.Client())
 }
 
-// ghRun is a check run as GitHub lists it.
-type ghRun struct{ Name, Status, Conclusion, Run string }
-
-// ghStatus is a commit status as GitHub lists it.
-type ghStatus struct{ Context, State string }
-
-// githubServer answers the check-runs and combined-status endpoints of
-// acme/web under /api/v3/ as GitHub does, paginating with Link headers.
-func githubServer(t *testing.T, sha string, runs []ghRun, statuses []ghStatus, delay time.Duration) *httptest.Server {
-	t.Helper()
-	var srv *httptest.Server
-	page := func(r *http.Request, n int) (from, to int, link string) {
-		per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
-		if per <= 0 {
-			per = 30
-		}
-		p, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		if p <= 0 {
-			p = 1
-		}
-		last := max((n+per-1)/per, 1)
-		from, to = min((p-1)*per, n), min(p*per, n)
-		mk := func(pg int, rel string) string {
-			q := r.URL.Query()
-			q.Set("page", strconv.Itoa(pg))
-			return fmt.Sprintf(`<%s%s?%s>; rel="%s"`, srv.URL, r.URL.Path, q.Encode(), rel)
-		}
-		var links []string
-		if p > 1 {
-			links = append(links, mk(p-1, "prev"), mk(1, "first"))
-		}
-		if p < last {
-			links = append(links, mk(p+1, "next"), mk(last, "last"))
-		}
-		return from, to, strings.Join(links, ", ")
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v3/repos/acme/web/commits/{ref}/check-runs", func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("ref") != sha {
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			fmt.Fprint(w, `{"message":"No commit found for SHA: `+r.PathValue("ref")+`","documentation_url":"https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference","status":"422"}`)
-			return
-		}
-		if delay > 0 {
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(delay):
-			}
-		}
-		from, to, link := page(r, len(runs))
-		var out []map[string]any
-		for i, c := range runs[from:to] {
-			var concl any
-			if c.Conclusion != "" {
-				concl = c.Conclusion
-			}
-			out = append(out, map[string]any{
-				"id": 1000 + from + i, "head_sha": sha, "name": c.Name, "status": c.Status, "conclusion": concl,
-				"html_url": fmt.Sprintf("https://github.com/acme/web/actions/runs/%s/job/%d", c.Run, 1000+from+i),
-				"app":      map[string]any{"id": 15368, "slug": "github-actions"},
-			})
-		}
-		if link != "" {
-			w.Header().Set("Link", link)
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_ = json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "check_runs": out})
-	})
-	mux.HandleFunc("GET /api/v3/repos/acme/web/commits/{ref}/status", func(w http.ResponseWriter, r *http.Request) {
-		state := "success"
-		if len(statuses) == 0 {
-			state = "pending" // GitHub's combined state of a commit with no statuses
-		}
-		for _, s := range statuses {
-			if s.State == "failure" || s.State == "error" {
-				state = "failure"
-				break
-			}
-			if s.State == "pending" {
-				state = "pending"
-			}
-		}
-		from, to, link := page(r, len(statuses))
-		out := []map[string]any{}
-		for i, s := range statuses[from:to] {
-			out = append(out, map[string]any{"id": 2000 + from + i, "state": s.State, "context": s.Context, "description": "", "target_url": "https://ci.example.com/build"})
-		}
-		if link != "" {
-			w.Header().Set("Link", link)
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"state": state, "sha": sha, "total_count": len(statuses), "statuses": out,
-			"commit_url": srv.URL + "/api/v3/repos/acme/web/commits/" + sha,
-		})
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("unexpected GitHub request %s %s", r.Method, r.URL)
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, `{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`)
-	})
-	srv = httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 func githubTarget(t *testing.T, srv *httptest.Server) GitHubTarget {
 	t.Helper()
 	env := map[string]string{
 		"GITHUB_TOKEN": "ghs_test_token", "GITHUB_REPOSITORY": "acme/web",
 		"GITHUB_API_URL": srv.URL + "/api/v3", "GITHUB_SERVER_URL": "https://github.com",
 	}
-	return GitHubFromEnv(func(k string) string { return env[k] }, srv.Client())
+	return GitHubFromEnv(func(k string) string { return env[k] }, srv.Client().Transport)
 }
 
 // closedURL is an address where nothing listens.

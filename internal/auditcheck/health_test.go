@@ -1,4 +1,4 @@
-package audit
+package auditcheck
 
 import (
 	"bytes"
@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/releasebot/releasebot/audit"
 )
 
 // runCheck runs one check through a Runner, as the audit does, and asserts
 // that no rendering of the result holds the secret.
-func runCheck(t *testing.T, c Check, timeout time.Duration) Result {
+func runCheck(t *testing.T, c audit.Check, timeout time.Duration) audit.Result {
 	t.Helper()
-	rep := Runner{Timeout: timeout}.Run(context.Background(), c)
+	rep := audit.Runner{Timeout: timeout}.Run(context.Background(), c)
 	noSecret(t, "markdown", rep.Markdown())
 	noSecret(t, "json", string(rep.JSON()))
 	return rep.Checks[0]
@@ -30,20 +32,20 @@ func TestHealthCheck(t *testing.T) {
 		status      int
 		ctype, body string
 		delay       time.Duration
-		want        Status
+		want        audit.Status
 		reason      string // the reason after the URL
 	}{
-		{"json ok", 200, "application/json", `{"status":"ok","version":"1.2.3"}`, 0, Pass, ` answered 200 OK, status "ok"`},
-		{"plain ok", 200, "text/plain", "OK\n", 0, Pass, ` answered 200 OK, status "OK"`},
-		{"spring up", 200, "application/json", `{"status":"UP"}`, 0, Pass, ` answered 200 OK, status "UP"`},
-		{"503", 503, "application/json", `{"status":"down"}`, 0, Fail, ` answered 503 Service Unavailable`},
-		{"down", 200, "application/json", `{"status":"down"}`, 0, Fail, ` answered 200 OK but reports status "down"`},
-		{"degraded", 200, "application/json", `{"status":"degraded"}`, 0, Warn, ` answered 200 OK but reports status "degraded"`},
-		{"html body", 200, "text/html", "<html><body>It works!</body></html>", 0, Fail, ` answered 200 OK with a body that is neither {"status":"ok"} nor ok: "<html><body>It works!</body></html>"`},
-		{"broken json", 200, "application/json", `{"status": "ok"`, 0, Fail, ` answered 200 OK with a body that is not valid JSON: "{\"status\": \"ok\""`},
-		{"json without status", 200, "application/json", `{"healthy":true}`, 0, Fail, ` answered 200 OK with JSON without a "status": "{\"healthy\":true}"`},
-		{"empty", 204, "text/plain", "", 0, Fail, ` answered 204 No Content with an empty body; expected {"status":"ok"} or ok`},
-		{"timeout", 200, "application/json", `{"status":"ok"}`, 3 * time.Second, Fail, ` did not answer within 300ms`},
+		{"json ok", 200, "application/json", `{"status":"ok","version":"1.2.3"}`, 0, audit.Pass, ` answered 200 OK, status "ok"`},
+		{"plain ok", 200, "text/plain", "OK\n", 0, audit.Pass, ` answered 200 OK, status "OK"`},
+		{"spring up", 200, "application/json", `{"status":"UP"}`, 0, audit.Pass, ` answered 200 OK, status "UP"`},
+		{"503", 503, "application/json", `{"status":"down"}`, 0, audit.Fail, ` answered 503 Service Unavailable`},
+		{"down", 200, "application/json", `{"status":"down"}`, 0, audit.Fail, ` answered 200 OK but reports status "down"`},
+		{"degraded", 200, "application/json", `{"status":"degraded"}`, 0, audit.Warn, ` answered 200 OK but reports status "degraded"`},
+		{"html body", 200, "text/html", "<html><body>It works!</body></html>", 0, audit.Fail, ` answered 200 OK with a body that is neither {"status":"ok"} nor ok: "<html><body>It works!</body></html>"`},
+		{"broken json", 200, "application/json", `{"status": "ok"`, 0, audit.Fail, ` answered 200 OK with a body that is not valid JSON: "{\"status\": \"ok\""`},
+		{"json without status", 200, "application/json", `{"healthy":true}`, 0, audit.Fail, ` answered 200 OK with JSON without a "status": "{\"healthy\":true}"`},
+		{"empty", 204, "text/plain", "", 0, audit.Fail, ` answered 204 No Content with an empty body; expected {"status":"ok"} or ok`},
+		{"timeout", 200, "application/json", `{"status":"ok"}`, 3 * time.Second, audit.Fail, ` did not answer within 300ms`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,7 +69,7 @@ func TestHealthCheck(t *testing.T) {
 func TestHealthCheckUnconfiguredAndBroken(t *testing.T) {
 	t.Parallel()
 	got := runCheck(t, health(""), time.Second)
-	if got.Status != Skip || got.Reason != "stage has no health_url in .github/releasebot.yml" {
+	if got.Status != audit.Skip || got.Reason != "stage has no health_url in .github/releasebot.yml" {
 		t.Errorf("no URL: %s %q", got.Status, got.Reason)
 	}
 
@@ -75,18 +77,18 @@ func TestHealthCheckUnconfiguredAndBroken(t *testing.T) {
 	c := health(srv.URL + "/health")
 	c.Getenv = nil
 	got = runCheck(t, c, time.Second)
-	if got.Status != Fail || !strings.Contains(got.Reason, "environment variable STAGE_TOKEN is not set") || hits.Load() != 0 {
+	if got.Status != audit.Fail || !strings.Contains(got.Reason, "environment variable STAGE_TOKEN is not set") || hits.Load() != 0 {
 		t.Errorf("missing variable: %s %q after %d requests", got.Status, got.Reason, hits.Load())
 	}
 
 	u := closedURL(t, "/health")
 	got = runCheck(t, health(u), time.Second)
-	if got.Status != Fail || !strings.HasPrefix(got.Reason, "could not reach "+u+": ") {
+	if got.Status != audit.Fail || !strings.HasPrefix(got.Reason, "could not reach "+u+": ") {
 		t.Errorf("closed port: %s %q", got.Status, got.Reason)
 	}
 
 	got = runCheck(t, health("stage.example.com/health"), time.Second)
-	if got.Status != Fail || got.Reason != `"stage.example.com/health" is not an http(s) URL` {
+	if got.Status != audit.Fail || got.Reason != `"stage.example.com/health" is not an http(s) URL` {
 		t.Errorf("bad URL: %s %q", got.Status, got.Reason)
 	}
 	// Credentials in a URL stay out of reasons and evidence, even a URL
@@ -95,8 +97,8 @@ func TestHealthCheckUnconfiguredAndBroken(t *testing.T) {
 		if strings.HasPrefix(u, "http") {
 			u = strings.Replace(u, "://", "://probe:pa55word-in-url@", 1)
 		}
-		rep := Runner{Timeout: time.Second}.Run(context.Background(), health(u))
-		if out := rep.Markdown() + string(rep.JSON()); strings.Contains(out, "pa55word-in-url") || rep.Checks[0].Status != Fail {
+		rep := audit.Runner{Timeout: time.Second}.Run(context.Background(), health(u))
+		if out := rep.Markdown() + string(rep.JSON()); strings.Contains(out, "pa55word-in-url") || rep.Checks[0].Status != audit.Fail {
 			t.Errorf("URL credentials: %s\n%s", rep.Checks[0].Status, out)
 		}
 	}
@@ -107,7 +109,7 @@ func TestHealthSecretNeverShown(t *testing.T) {
 	// A server that echoes the request's Authorization header in its body.
 	srv, _ := healthServer(t, 200, "text/plain", "denied for Bearer "+secret, 0)
 	got := runCheck(t, health(srv.URL+"/health"), time.Second)
-	if got.Status != Fail || !strings.Contains(got.Reason, "[redacted]") {
+	if got.Status != audit.Fail || !strings.Contains(got.Reason, "[redacted]") {
 		t.Errorf("got %s %q", got.Status, got.Reason)
 	}
 	noSecret(t, "reason", got.Reason)

@@ -1,4 +1,4 @@
-package audit
+package auditcheck
 
 import (
 	"cmp"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/sentry"
+
+	"github.com/releasebot/releasebot/audit"
 )
 
 // IssueLister lists Sentry issues; *sentry.Client is one.
@@ -51,7 +53,7 @@ func (SentryCheck) String() string { return "sentry" }
 const maxListed = 500
 
 // Run lists the release's unresolved issues.
-func (c SentryCheck) Run(ctx context.Context) (Result, error) {
+func (c SentryCheck) Run(ctx context.Context) (audit.Result, error) {
 	switch {
 	case c.Issues == nil:
 		return skipped(cmp.Or(c.Unconfigured, "Sentry is not configured (SENTRY_AUTH_TOKEN)")), nil
@@ -61,7 +63,7 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 		return skipped(cmp.Or(c.ReleaseMissing, "no release version to look up in Sentry")), nil
 	}
 	query := sentry.ReleaseQuery(c.Release)
-	ev := Evidence{URL: c.webLink(query), Threshold: fmt.Sprintf("≤ %d unresolved", c.Max)}
+	ev := audit.Evidence{URL: c.webLink(query), Threshold: fmt.Sprintf("≤ %d unresolved", c.Max)}
 	// An unknown project may list as no issues at all: make sure it exists.
 	note := ""
 	if pg, ok := c.Issues.(ProjectGetter); ok {
@@ -70,19 +72,19 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 		switch {
 		case err == nil:
 		case errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound:
-			return Result{Status: Fail, Evidence: ev,
+			return audit.Result{Status: audit.Fail, Evidence: ev,
 				Reason: fmt.Sprintf("Sentry has no project %q in organization %q; check sentry.project and sentry.org (or SENTRY_PROJECT, SENTRY_ORG)", c.Project, c.Org)}, nil
 		case errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden:
 			note = fmt.Sprintf("; could not confirm that project %q exists (the token lacks project:read)", c.Project)
 		default:
 			if ctx.Err() != nil {
-				return Result{Evidence: ev}, ctx.Err()
+				return audit.Result{Evidence: ev}, ctx.Err()
 			}
 			var te *sentry.TransportError
 			if errors.As(err, &te) {
-				return Result{Evidence: ev}, &TransportError{URL: c.apiHost(), Err: te.Err}
+				return audit.Result{Evidence: ev}, &audit.TransportError{URL: c.apiHost(), Err: te.Err}
 			}
-			return Result{Evidence: ev}, fmt.Errorf("could not read the Sentry project %s: %w", c.Project, err)
+			return audit.Result{Evidence: ev}, fmt.Errorf("could not read the Sentry project %s: %w", c.Project, err)
 		}
 	}
 	issues, err := c.Issues.ListIssues(ctx, c.Org, sentry.IssueQuery{
@@ -90,13 +92,13 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return Result{Evidence: ev}, ctx.Err()
+			return audit.Result{Evidence: ev}, ctx.Err()
 		}
 		var te *sentry.TransportError
 		if errors.As(err, &te) {
-			return Result{Evidence: ev}, &TransportError{URL: c.apiHost(), Err: te.Err}
+			return audit.Result{Evidence: ev}, &audit.TransportError{URL: c.apiHost(), Err: te.Err}
 		}
-		return Result{Evidence: ev}, fmt.Errorf("could not list the issues of %s: %w", c.Release, err)
+		return audit.Result{Evidence: ev}, fmt.Errorf("could not list the issues of %s: %w", c.Release, err)
 	}
 	n := len(issues)
 	count := fmt.Sprint(n)
@@ -114,9 +116,9 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 			reason = fmt.Sprintf("%s unresolved issues in release %s, at most %d allowed", count, where, c.Max)
 		}
 		if note != "" {
-			return Result{Status: Warn, Reason: reason + note, Evidence: ev}, nil
+			return audit.Result{Status: audit.Warn, Reason: reason + note, Evidence: ev}, nil
 		}
-		return Result{Status: Pass, Reason: reason, Evidence: ev}, nil
+		return audit.Result{Status: audit.Pass, Reason: reason, Evidence: ev}, nil
 	}
 	var names []string
 	for _, is := range issues[:min(3, n)] {
@@ -129,8 +131,8 @@ func (c SentryCheck) Run(ctx context.Context) (Result, error) {
 	if n == 1 {
 		noun = "issue"
 	}
-	return Result{
-		Status:   Fail,
+	return audit.Result{
+		Status:   audit.Fail,
 		Reason:   fmt.Sprintf("%s unresolved %s in release %s, more than %d allowed: %s", count, noun, where, c.Max, strings.Join(names, ", ")),
 		Evidence: ev,
 	}, nil
@@ -151,20 +153,6 @@ func (c SentryCheck) Target() string { return c.apiHost() }
 
 func (c SentryCheck) apiHost() string {
 	return displayURL(cmp.Or(c.WebURL, sentry.DefaultURL))
-}
-
-// check is the sentry check of the release in one environment, allowing
-// canary.gates.max_sentry_issues unresolved issues.
-func (s SentryTarget) check(cfg *config.Config, e *config.Environment, release, releaseMissing string) SentryCheck {
-	limit := 0
-	if m := cfg.Canary.Gates.MaxSentryIssues; m != nil {
-		limit = *m
-	}
-	return SentryCheck{
-		Issues: s.Issues, Unconfigured: s.Missing, Org: s.Org, Project: s.Project,
-		Environment: e.SentryEnvironment, Release: release, ReleaseMissing: releaseMissing,
-		Max: limit, WebURL: s.URL,
-	}
 }
 
 // SentryFromEnv builds the Sentry side of the checks from the environment:

@@ -1,4 +1,4 @@
-package audit
+package auditcheck
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/config"
+
+	"github.com/releasebot/releasebot/audit"
 )
 
 type gateSetup struct {
@@ -19,7 +21,7 @@ type gateSetup struct {
 	thresholds   []config.MetricThreshold
 }
 
-func newGate(t *testing.T, s gateSetup) *Gate {
+func newGate(t *testing.T, s gateSetup) *audit.Gate {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Sentry = config.Sentry{Org: "acme", Project: "web"}
@@ -33,7 +35,7 @@ func newGate(t *testing.T, s gateSetup) *Gate {
 	cfg.Environments = map[string]*config.Environment{"stage": env}
 	cfg.Canary.Gates.Metrics = s.thresholds
 	_, target := sentryServer(t, s.sentryIssues)
-	return &Gate{Config: cfg, Release: "v1.2.3", Getenv: getenv, Sentry: target, Runner: Runner{Timeout: 5 * time.Second}}
+	return &audit.Gate{Config: cfg, Release: "v1.2.3", Probes: Sources{Getenv: getenv, SentryAPI: target}, Runner: audit.Runner{Timeout: 5 * time.Second}}
 }
 
 var errorBudget = []config.MetricThreshold{{
@@ -61,12 +63,12 @@ func TestGatePasses(t *testing.T) {
 	t.Parallel()
 	healthSrv, _ := healthServer(t, 200, "application/json", `{"status":"ok"}`, 0)
 	g := newGate(t, gateSetup{health: healthSrv, metrics: metricsServer(t, 0, 100), thresholds: errorBudget})
-	var seen Report
-	g.OnReport = func(env string, r Report) { seen = r }
+	var seen audit.Report
+	g.OnReport = func(env string, r audit.Report) { seen = r }
 	if err := g.Check(context.Background(), chatops.GateRequest{Environment: "stage", From: 10, To: 50}); err != nil {
 		t.Fatalf("Check = %v", err)
 	}
-	if len(seen.Checks) != 3 || seen.Status != Pass {
+	if len(seen.Checks) != 3 || seen.Status != audit.Pass {
 		t.Errorf("report = %+v", seen)
 	}
 }
@@ -116,7 +118,7 @@ func TestGateChecksFollowConfiguration(t *testing.T) {
 	no := false
 	cfg.Canary.Gates.Health = &no
 	g := NewGate(cfg, "", func(string) string { return "" })
-	rep := Runner{}.Run(context.Background(), g.Checks("prod")...)
+	rep := audit.Runner{}.Run(context.Background(), g.Checks("prod")...)
 	if len(rep.Checks) != 3 {
 		t.Fatalf("%d gate checks, want health, metrics and sentry", len(rep.Checks))
 	}

@@ -1,4 +1,4 @@
-package audit
+package auditcheck
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/limits"
+
+	"github.com/releasebot/releasebot/audit"
 )
 
 // Endpoint is an HTTP service a check probes: a URL and the headers the
@@ -136,7 +138,7 @@ func (e Endpoint) get(ctx context.Context, key, accept string, limit int64) (ans
 	if e.Client != nil {
 		client = *e.Client // a copy: the redirect policy is this endpoint's
 	}
-	red := redactorFor(ctx, e.Secrets()...)
+	red := audit.RedactorFor(ctx, e.Secrets()...)
 	client.CheckRedirect = e.checkRedirect(key, red)
 	resp, err := client.Do(req)
 	if err != nil {
@@ -147,7 +149,7 @@ func (e Endpoint) get(ctx context.Context, key, accept string, limit int64) (ans
 		case ctx.Err() != nil:
 			return answer{}, ctx.Err()
 		}
-		return answer{}, &TransportError{URL: e.Target(), Err: unwrapURLError(err)}
+		return answer{}, &audit.TransportError{URL: e.Target(), Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	what := "the answer of " + e.Target()
@@ -163,7 +165,7 @@ func (e Endpoint) get(ctx context.Context, key, accept string, limit int64) (ans
 		case ctx.Err() != nil:
 			return answer{}, ctx.Err()
 		}
-		return answer{}, &TransportError{URL: e.Target(), Err: fmt.Errorf("reading the answer: %w", err)}
+		return answer{}, &audit.TransportError{URL: e.Target(), Err: fmt.Errorf("reading the answer: %w", err)}
 	}
 	status := statusText(resp.StatusCode)
 	if resp.Request != nil && origin(resp.Request.URL) != origin(u) {
@@ -181,7 +183,7 @@ func (e *redirectError) Error() string { return e.msg }
 
 // checkRedirect is get's redirect policy (see get). Its errors name the
 // redirect's target without credentials or query, redacted and cut.
-func (e Endpoint) checkRedirect(key string, red *redactor) func(*http.Request, []*http.Request) error {
+func (e Endpoint) checkRedirect(key string, red *audit.Redactor) func(*http.Request, []*http.Request) error {
 	first, _ := url.Parse(e.URL)
 	credentialed := len(e.Headers) > 0 || first.User != nil
 	return func(req *http.Request, via []*http.Request) error {
@@ -204,10 +206,10 @@ func (e Endpoint) checkRedirect(key string, red *redactor) func(*http.Request, [
 
 // redirectTarget is where a redirect goes, for a reason: without
 // credentials, query or fragment, redacted and cut.
-func redirectTarget(u *url.URL, red *redactor) string {
+func redirectTarget(u *url.URL, red *audit.Redactor) string {
 	to := *u
 	to.User, to.RawQuery, to.ForceQuery, to.Fragment, to.RawFragment = nil, "", false, "", ""
-	return red.cut(to.String(), limits.Echo)
+	return red.Cut(to.String(), limits.Echo)
 }
 
 // origin is a URL's scheme, host and port, the port spelled out, for

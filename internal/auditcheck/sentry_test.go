@@ -1,4 +1,4 @@
-package audit
+package auditcheck
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/releasebot/releasebot/config"
+
+	"github.com/releasebot/releasebot/audit"
 )
 
 func sentryCheck(target SentryTarget, max int) SentryCheck {
@@ -24,13 +26,13 @@ func TestSentryCheck(t *testing.T) {
 		name   string
 		issues int
 		max    int
-		want   Status
+		want   audit.Status
 		reason string
 	}{
-		{"none", 0, 0, Pass, "no unresolved issues in release v1.2.3+stage (stage)"},
-		{"within max", 3, 5, Pass, "3 unresolved issues in release v1.2.3+stage (stage), at most 5 allowed"},
-		{"one over", 1, 0, Fail, "1 unresolved issue in release v1.2.3+stage (stage), more than 0 allowed: WEB-1 TypeError: cannot read property of undefined #1"},
-		{"paginated", 250, 0, Fail, "250 unresolved issues in release v1.2.3+stage (stage), more than 0 allowed: "},
+		{"none", 0, 0, audit.Pass, "no unresolved issues in release v1.2.3+stage (stage)"},
+		{"within max", 3, 5, audit.Pass, "3 unresolved issues in release v1.2.3+stage (stage), at most 5 allowed"},
+		{"one over", 1, 0, audit.Fail, "1 unresolved issue in release v1.2.3+stage (stage), more than 0 allowed: WEB-1 TypeError: cannot read property of undefined #1"},
+		{"paginated", 250, 0, audit.Fail, "250 unresolved issues in release v1.2.3+stage (stage), more than 0 allowed: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,10 +61,10 @@ func TestSentryCheckErrors(t *testing.T) {
 	cfg.Sentry = config.Sentry{Org: "acme", Project: "web"}
 	env := map[string]string{"SENTRY_AUTH_TOKEN": "revoked-token-77", "SENTRY_URL": target.URL}
 	bad := SentryFromEnv(func(k string) string { return env[k] }, cfg, nil)
-	rep := Runner{Timeout: 5 * time.Second, Secrets: []string{bad.Token}}.Run(t.Context(), sentryCheck(bad, 0))
+	rep := audit.Runner{Timeout: 5 * time.Second, Secrets: []string{bad.Token}}.Run(t.Context(), sentryCheck(bad, 0))
 	got := rep.Checks[0]
 	want := "could not read the Sentry project web: sentry answered 401 Unauthorized to GET /api/0/projects/acme/web/: Invalid token"
-	if got.Status != Fail || got.Reason != want {
+	if got.Status != audit.Fail || got.Reason != want {
 		t.Errorf("bad token: %s %q\nwant %q", got.Status, got.Reason, want)
 	}
 	if out := rep.Markdown() + string(rep.JSON()); strings.Contains(out, "revoked-token-77") {
@@ -73,7 +75,7 @@ func TestSentryCheckErrors(t *testing.T) {
 	c := sentryCheck(target, 0)
 	c.Org = "nope"
 	got = runCheck(t, c, 5*time.Second)
-	if got.Status != Fail || got.Reason != `Sentry has no project "web" in organization "nope"; check sentry.project and sentry.org (or SENTRY_PROJECT, SENTRY_ORG)` {
+	if got.Status != audit.Fail || got.Reason != `Sentry has no project "web" in organization "nope"; check sentry.project and sentry.org (or SENTRY_PROJECT, SENTRY_ORG)` {
 		t.Errorf("unknown org: %s %q", got.Status, got.Reason)
 	}
 
@@ -96,13 +98,13 @@ func TestSentryCheckErrors(t *testing.T) {
 	env = map[string]string{"SENTRY_AUTH_TOKEN": "tok", "SENTRY_URL": odd.URL}
 	oddTarget := SentryFromEnv(func(k string) string { return env[k] }, cfg, nil)
 	got = runCheck(t, sentryCheck(oddTarget, 0), 5*time.Second)
-	if got.Status != Fail || !strings.Contains(got.Reason, "with a body that is not the expected JSON") {
+	if got.Status != audit.Fail || !strings.Contains(got.Reason, "with a body that is not the expected JSON") {
 		t.Errorf("bad body: %s %q", got.Status, got.Reason)
 	}
 	slow := sentryCheck(oddTarget, 0)
 	slow.Environment = "slow"
 	got = runCheck(t, slow, 300*time.Millisecond)
-	if got.Status != Fail || got.Reason != odd.URL+" did not answer within 300ms" {
+	if got.Status != audit.Fail || got.Reason != odd.URL+" did not answer within 300ms" {
 		t.Errorf("timeout: %s %q", got.Status, got.Reason)
 	}
 
@@ -110,7 +112,7 @@ func TestSentryCheckErrors(t *testing.T) {
 	env = map[string]string{"SENTRY_AUTH_TOKEN": "tok", "SENTRY_URL": closedURL(t, "")}
 	gone := SentryFromEnv(func(k string) string { return env[k] }, cfg, nil)
 	got = runCheck(t, sentryCheck(gone, 0), 5*time.Second)
-	if got.Status != Fail || !strings.HasPrefix(got.Reason, "could not reach "+env["SENTRY_URL"]) {
+	if got.Status != audit.Fail || !strings.HasPrefix(got.Reason, "could not reach "+env["SENTRY_URL"]) {
 		t.Errorf("closed: %s %q", got.Status, got.Reason)
 	}
 }
@@ -122,7 +124,7 @@ func TestSentryCheckProject(t *testing.T) {
 	emu, target := sentryServer(t, 0)
 	typo := sentryCheck(target, 0)
 	typo.Project = "wbe"
-	if got := runCheck(t, typo, 5*time.Second); got.Status != Fail || !strings.HasPrefix(got.Reason, `Sentry has no project "wbe" in organization "acme"`) {
+	if got := runCheck(t, typo, 5*time.Second); got.Status != audit.Fail || !strings.HasPrefix(got.Reason, `Sentry has no project "wbe" in organization "acme"`) {
 		t.Errorf("mistyped project: %s %q", got.Status, got.Reason)
 	}
 
@@ -132,7 +134,7 @@ func TestSentryCheckProject(t *testing.T) {
 	env := map[string]string{"SENTRY_AUTH_TOKEN": "issues-only-token", "SENTRY_URL": target.URL}
 	narrow := SentryFromEnv(func(k string) string { return env[k] }, cfg, nil)
 	got := runCheck(t, sentryCheck(narrow, 0), 5*time.Second)
-	if got.Status != Warn || got.Reason != `no unresolved issues in release v1.2.3+stage (stage); could not confirm that project "web" exists (the token lacks project:read)` {
+	if got.Status != audit.Warn || got.Reason != `no unresolved issues in release v1.2.3+stage (stage); could not confirm that project "web" exists (the token lacks project:read)` {
 		t.Errorf("token without project:read: %s %q", got.Status, got.Reason)
 	}
 }
@@ -142,14 +144,14 @@ func TestSentryCheckUnconfigured(t *testing.T) {
 	cfg := config.Default()
 	none := SentryFromEnv(func(string) string { return "" }, cfg, nil)
 	got := runCheck(t, sentryCheck(none, 0), time.Second)
-	if got.Status != Skip || got.Reason != "no sentry.org and sentry.project in built-in defaults (or SENTRY_ORG and SENTRY_PROJECT)" {
+	if got.Status != audit.Skip || got.Reason != "no sentry.org and sentry.project in built-in defaults (or SENTRY_ORG and SENTRY_PROJECT)" {
 		t.Errorf("no org: %s %q", got.Status, got.Reason)
 	}
 
 	env := map[string]string{"SENTRY_ORG": "acme", "SENTRY_PROJECT": "web"}
 	noToken := SentryFromEnv(func(k string) string { return env[k] }, cfg, nil)
 	got = runCheck(t, sentryCheck(noToken, 0), time.Second)
-	if got.Status != Skip || got.Reason != "SENTRY_AUTH_TOKEN is not set" {
+	if got.Status != audit.Skip || got.Reason != "SENTRY_AUTH_TOKEN is not set" {
 		t.Errorf("no token: %s %q", got.Status, got.Reason)
 	}
 
@@ -157,7 +159,7 @@ func TestSentryCheckUnconfigured(t *testing.T) {
 	c := sentryCheck(target, 0)
 	c.Release, c.ReleaseMissing = "", "no release version to look up in Sentry (--version X.Y.Z)"
 	got = runCheck(t, c, time.Second)
-	if got.Status != Skip || got.Reason != c.ReleaseMissing {
+	if got.Status != audit.Skip || got.Reason != c.ReleaseMissing {
 		t.Errorf("no release: %s %q", got.Status, got.Reason)
 	}
 }

@@ -1,4 +1,4 @@
-package audit
+package auditcheck
 
 import (
 	"fmt"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/releasebot/releasebot/config"
+
+	"github.com/releasebot/releasebot/audit"
 )
 
 // Configured headers of the redirect tests and their secret values.
@@ -97,23 +99,23 @@ func TestProbeRedirects(t *testing.T) {
 				name     string
 				location func(a *httptest.Server) string // from /health
 				headers  bool
-				want     Status
+				want     audit.Status
 				reason   string // in the reason
 				aHits    int    // requests the first server gets
 			}{
-				{"absolute to another host", func(*httptest.Server) string { return other.URL + "/health" }, true, Fail, crossHost, 1},
-				{"A to A to B", func(*httptest.Server) string { return "/hop" }, true, Fail, crossHost, 2},
-				{"scheme-relative to another host", func(*httptest.Server) string { return "//" + hostPort(other.Server) + "/health" }, true, Fail, crossHost, 1},
+				{"absolute to another host", func(*httptest.Server) string { return other.URL + "/health" }, true, audit.Fail, crossHost, 1},
+				{"A to A to B", func(*httptest.Server) string { return "/hop" }, true, audit.Fail, crossHost, 2},
+				{"scheme-relative to another host", func(*httptest.Server) string { return "//" + hostPort(other.Server) + "/health" }, true, audit.Fail, crossHost, 1},
 				{"userinfo that looks like the host", func(a *httptest.Server) string {
 					return "http://" + hostPort(a) + "@" + hostPort(other.Server) + "/health"
-				}, true, Fail, crossHost, 1},
+				}, true, audit.Fail, crossHost, 1},
 				{"userinfo with a password", func(a *httptest.Server) string {
 					return "http://x:" + secret + "@" + hostPort(other.Server) + "/health?token=" + secret
-				}, true, Fail, crossHost, 1},
-				{"relative on the same host", func(*httptest.Server) string { return "/final" }, true, Pass, `status "ok"`, 2},
-				{"absolute on the same host", func(a *httptest.Server) string { return a.URL + "/final" }, true, Pass, `status "ok"`, 2},
-				{"loop", func(*httptest.Server) string { return "/health" }, true, Fail, "redirected more than 5 times", 6},
-				{"another host without headers", func(*httptest.Server) string { return other.URL + "/final" }, false, Pass, "answered 200 OK from " + other.URL + `/final, status "ok"`, 1},
+				}, true, audit.Fail, crossHost, 1},
+				{"relative on the same host", func(*httptest.Server) string { return "/final" }, true, audit.Pass, `status "ok"`, 2},
+				{"absolute on the same host", func(a *httptest.Server) string { return a.URL + "/final" }, true, audit.Pass, `status "ok"`, 2},
+				{"loop", func(*httptest.Server) string { return "/health" }, true, audit.Fail, "redirected more than 5 times", 6},
+				{"another host without headers", func(*httptest.Server) string { return other.URL + "/final" }, false, audit.Pass, "answered 200 OK from " + other.URL + `/final, status "ok"`, 1},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -137,13 +139,13 @@ func TestProbeRedirects(t *testing.T) {
 					if v, ok := other.sawSecret(); ok {
 						t.Errorf("the other host was sent a configured header: %q", v)
 					}
-					if tt.want == Fail && other.count() != before {
+					if tt.want == audit.Fail && other.count() != before {
 						t.Errorf("the other host got %d requests, want none", other.count()-before)
 					}
 					if a.count() != tt.aHits {
 						t.Errorf("the first host got %d requests, want %d", a.count(), tt.aHits)
 					}
-					if tt.headers && tt.want == Pass {
+					if tt.headers && tt.want == audit.Pass {
 						// Same-host redirects keep the headers.
 						a.mu.Lock()
 						all := strings.Join(a.values, "\n")
@@ -181,7 +183,7 @@ func TestProbeRefusesDowngrade(t *testing.T) {
 			c.Headers = redirectHeaders
 		}
 		got := runCheck(t, c, 5*time.Second)
-		if got.Status != Fail || !strings.Contains(got.Reason, "from https to http") || !strings.Contains(got.Reason, "point health_url at the final https address") {
+		if got.Status != audit.Fail || !strings.Contains(got.Reason, "from https to http") || !strings.Contains(got.Reason, "point health_url at the final https address") {
 			t.Errorf("headers %v: got %s %q", headers, got.Status, got.Reason)
 		}
 	}
@@ -200,7 +202,7 @@ func TestMetricsRefusesCrossHostRedirect(t *testing.T) {
 	c := MetricsCheck{Env: "stage", Source: "x", Endpoint: Endpoint{URL: a.URL + "/metrics", Headers: redirectHeaders, Getenv: redirectGetenv}}
 	got := runCheck(t, c, 5*time.Second)
 	want := a.URL + "/metrics redirected to " + other.URL + "/metrics; releasebot does not follow redirects to another host with configured headers; point metrics_url at the final address"
-	if got.Status != Fail || got.Reason != want {
+	if got.Status != audit.Fail || got.Reason != want {
 		t.Errorf("got %s %q\nwant fail %q", got.Status, got.Reason, want)
 	}
 	if other.count() != 0 {
@@ -244,22 +246,22 @@ func TestProbeBodyLimits(t *testing.T) {
 	metricLine := "requests_total 1\n"
 	tests := []struct {
 		name     string
-		check    func(url string) Check
+		check    func(url string) audit.Check
 		chunk    string
 		max      int
 		every    time.Duration
 		declared int
 		timeout  time.Duration
-		want     Status
+		want     audit.Status
 		reason   string
 	}{
-		{"health streams forever", func(u string) Check { return health(u + "/health") }, line, 1 << 30, 0, 0, 5 * time.Second, Fail,
+		{"health streams forever", func(u string) audit.Check { return health(u + "/health") }, line, 1 << 30, 0, 0, 5 * time.Second, audit.Fail,
 			"/health is larger than releasebot's limit of 1 MiB"},
-		{"health declares too much", func(u string) Check { return health(u + "/health") }, line, 2 << 20, 0, 2 << 20, 5 * time.Second, Fail,
+		{"health declares too much", func(u string) audit.Check { return health(u + "/health") }, line, 2 << 20, 0, 2 << 20, 5 * time.Second, audit.Fail,
 			"/health is 2 MiB, over releasebot's limit of 1 MiB"},
-		{"health drips forever", func(u string) Check { return health(u + "/health") }, "o", 1 << 30, 5 * time.Millisecond, 0, 300 * time.Millisecond, Fail,
+		{"health drips forever", func(u string) audit.Check { return health(u + "/health") }, "o", 1 << 30, 5 * time.Millisecond, 0, 300 * time.Millisecond, audit.Fail,
 			"did not answer within 300ms"},
-		{"metrics stream forever", func(u string) Check { return metricsCheck(u + "/metrics") }, strings.Repeat(metricLine, 64), 1 << 30, 0, 0, 10 * time.Second, Fail,
+		{"metrics stream forever", func(u string) audit.Check { return metricsCheck(u + "/metrics") }, strings.Repeat(metricLine, 64), 1 << 30, 0, 0, 10 * time.Second, audit.Fail,
 			"/metrics is larger than releasebot's limit of 32 MiB"},
 	}
 	for _, tt := range tests {
@@ -291,7 +293,7 @@ func TestHealthBodyAtTheLimit(t *testing.T) {
 	t.Parallel()
 	body := "ok" + strings.Repeat(" ", int(MaxHealthBytes)-2)
 	srv, _ := healthServer(t, 200, "text/plain", body, 0)
-	if got := runCheck(t, health(srv.URL+"/health"), 5*time.Second); got.Status != Pass {
+	if got := runCheck(t, health(srv.URL+"/health"), 5*time.Second); got.Status != audit.Pass {
 		t.Errorf("got %s %q", got.Status, got.Reason)
 	}
 }
