@@ -25,8 +25,6 @@ import (
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
-func init() { register(newAuditCommand) }
-
 func newAuditCommand(e *env, g *globals) *cobra.Command {
 	var envName, version string
 	var asJSON bool
