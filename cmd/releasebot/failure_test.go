@@ -196,3 +196,21 @@ func TestReleaseInActionsNeedsTheAction(t *testing.T) {
 		}
 	}
 }
+
+// TestSubcommandsListedOnce: newRoot alone decides the subcommands, and two
+// roots do not share them (no registration at init).
+func TestSubcommandsListedOnce(t *testing.T) {
+	names := func() []string {
+		var out []string
+		for _, c := range newRoot(&env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }}, &globals{}).Commands() {
+			out = append(out, c.Name())
+		}
+		return out
+	}
+	want := "audit cmd demo flags notes release version"
+	for range 2 {
+		if got := strings.Join(names(), " "); got != want {
+			t.Errorf("subcommands %q, want %q", got, want)
+		}
+	}
+}
