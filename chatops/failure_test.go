@@ -72,8 +72,8 @@ func TestUnclassifiedStoreError(t *testing.T) {
 						t.Errorf("the cause reached the user: %q", out)
 					}
 				}
-				if failure.KindOf(r.Err) != failure.Internal {
-					t.Errorf("kind %v, want internal", failure.KindOf(r.Err))
+				if failure.KindOf(r.Err) != failure.Internal || r.Kind != failure.Internal {
+					t.Errorf("kind %v (reply %v), want internal", failure.KindOf(r.Err), r.Kind)
 				}
 			})
 		}
@@ -90,7 +90,7 @@ func TestUnclassifiedStoreError(t *testing.T) {
 		store := &failingStore{memStore: newMemStore(flagsPath, runbookFlags), method: "Commit", err: remote}
 		r := (&Service{Store: store, Config: testConfig(t)}).Run(context.Background(), Request{Text: "/canary 10", Actor: ann, ID: "x"})
 		want := "could not commit the flag change: could not create the commit on acme/web: GitHub answered 502 Bad Gateway; nothing changed, run the command again"
-		if r.Outcome != Failed || r.Text != want || !errors.Is(r.Err, secret) {
+		if r.Outcome != Failed || r.Kind != failure.Remote || r.Text != want || !errors.Is(r.Err, secret) {
 			t.Errorf("reply %v %q (cause %v), want failed %q", r.Outcome, r.Text, r.Err, want)
 		}
 	})

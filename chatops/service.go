@@ -52,6 +52,10 @@ type Reply struct {
 	Commit   string // the commit made, or found for a replayed request
 	Replayed bool   // the request id was already committed
 	Err      error  // the cause of a failed outcome, for logs; never shown
+	// Kind is the failure's kind when Outcome is a failure: Refused,
+	// BadInput, Remote, or Internal for an error nobody classified (its
+	// Text then names only the request id).
+	Kind failure.Kind
 	// RequestID is the request's id (the one given, or a fresh one): the
 	// log files a failure's cause under it.
 	RequestID string
@@ -86,10 +90,10 @@ func (s *Service) now() time.Time {
 func (s *Service) Run(ctx context.Context, req Request) Reply {
 	pr := Parse(req.Text)
 	if pr.Ignore {
-		return Reply{Outcome: BadInput, Text: "no command found; commands start with / (try /help)"}
+		return Reply{Outcome: BadInput, Kind: failure.BadInput, Text: "no command found; commands start with / (try /help)"}
 	}
 	if pr.Error != "" {
-		r := Reply{Outcome: BadInput, Text: pr.marked}
+		r := Reply{Outcome: BadInput, Kind: failure.BadInput, Text: pr.marked}
 		if r.Text == "" {
 			r.Text = pr.Error
 		}
@@ -133,9 +137,10 @@ func (s *Service) RunCommand(ctx context.Context, cmd *Command, req Request) Rep
 func replyFor(err error, requestID string) Reply {
 	var e *Error
 	if errors.As(err, &e) {
-		return Reply{Outcome: e.Outcome, Text: e.Msg, Err: e.Err, RequestID: requestID}
+		return Reply{Outcome: e.Outcome, Kind: e.Outcome.Kind(), Text: e.Msg, Err: e.Err, RequestID: requestID}
 	}
-	return Reply{Outcome: OutcomeOf(failure.KindOf(err)), Text: failure.Message(err, requestID), Err: err, RequestID: requestID}
+	k := failure.KindOf(err)
+	return Reply{Outcome: OutcomeOf(k), Kind: k, Text: failure.Message(err, requestID), Err: err, RequestID: requestID}
 }
 
 // load reads and parses the flag file at the tip of the flag branch.

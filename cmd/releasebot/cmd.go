@@ -87,8 +87,8 @@ func indent(s string) string {
 
 // printReply prints a reply rendered for a terminal (the input it echoes
 // cannot move the cursor, recolour or clear the screen). A failed reply
-// becomes a *failure.Error of its outcome's kind, its text the message and
-// its cause kept for the log.
+// becomes a *failure.Error of its kind, its text the message and its cause
+// kept for the log.
 func printReply(e *env, r chatops.Reply) error {
 	if r.RequestID != "" {
 		e.requestID = r.RequestID
@@ -99,5 +99,11 @@ func printReply(e *env, r chatops.Reply) error {
 		fmt.Fprintln(e.stdout, text)
 		return nil
 	}
-	return failure.Wrap(r.Outcome.Kind(), r.Err, "%s", text)
+	kind := r.Kind
+	if kind == failure.Internal && r.Outcome != chatops.Failed {
+		kind = r.Outcome.Kind() // a reply made without replyFor (a parse error)
+	}
+	// An internal reply's text is failure.Message's own sentence for the
+	// same request id, which run prints again from this error.
+	return failure.Wrap(kind, r.Err, "%s", text)
 }

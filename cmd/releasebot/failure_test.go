@@ -214,3 +214,38 @@ func TestSubcommandsListedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestCmdUnclassifiedStoreFailure: git refusing the ref update in a way
+// releasebot does not know (a reference-transaction hook) is a failure
+// nobody classified: `cmd` exits 3 with one sentence naming the request id,
+// commits nothing, and the log holds git's words under that id, the token
+// redacted.
+func TestCmdUnclassifiedStoreFailure(t *testing.T) {
+	repo := gittest.New(t, map[string]string{".release/flags.yaml": runbookFlags})
+	const token = "ghp_hookSECRET42"
+	repo.Write(".git/hooks/reference-transaction", "#!/bin/sh\n[ \"$1\" = prepared ] && { echo \"fatal: policy hook: token "+token+" in /srv/hooks/x\" >&2; exit 1; }\nexit 0\n")
+	if err := os.Chmod(filepath.Join(repo.Dir, ".git/hooks/reference-transaction"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "releasebot.log")
+	r := *repo
+	r.Env = append(append([]string(nil), repo.Env...), "RELEASEBOT_LOG="+logPath, "GITHUB_TOKEN="+token)
+	before := gitState(t, repo.Dir)
+	res := runBin(t, &r, "cmd", "/canary 10", "--request-id", "req-7", "--as", "ann")
+	want := "releasebot: releasebot failed unexpectedly (request req-7); the cause is in releasebot's log under that id\n"
+	if res.code != 3 || res.stderr != want || res.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 3 and %q", res.code, res.stdout, res.stderr, want)
+	}
+	if after := gitState(t, repo.Dir); after != before {
+		t.Errorf("the failed command changed the clone:\n%s\nwas\n%s", after, before)
+	}
+	recs := readLog(t, logPath)
+	last := recs[len(recs)-1]
+	if last.RequestID != "req-7" || last.Command != "releasebot cmd" || last.Kind != "internal error" || last.Exit != 3 ||
+		!strings.Contains(last.Cause, "could not commit the flag change") || !strings.Contains(last.Cause, "fatal: policy hook: token [redacted] in /srv/hooks/x") {
+		t.Errorf("log record %+v", last)
+	}
+	if data, _ := os.ReadFile(logPath); bytes.Contains(data, []byte(token)) {
+		t.Errorf("the token reached the log: %s", data)
+	}
+}
