@@ -38,7 +38,8 @@ Exit codes: 0 done or nothing to do, 1 refused (policy, gate, authorization,
 uncommitted edits to the flag file, a work tree that cannot take the commit),
 2 bad input (the command, the configuration or the flag file, a directory that
 is not a git clone or has no commits, git missing from PATH), 3 the repository
-or a remote failed.`,
+or a remote failed, or releasebot did: then the one line names the request id
+(--request-id, or a fresh one) and the cause is in the log (releasebot --help).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			// Bad input is answered before the repository is opened: a text

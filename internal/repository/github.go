@@ -30,6 +30,9 @@ type GitHubOptions struct {
 	ConfigSource string
 	// Getenv gives the gates their Sentry settings (default: none set).
 	Getenv func(string) string
+	// InstallationID, when set, is the App installation a webhook named:
+	// its client is used without looking the installation up.
+	InstallationID int64
 }
 
 // OpenGitHub opens repo ("owner/name") on GitHub with a client from cc: it
@@ -45,7 +48,13 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 	if !ValidRepoName(repo) {
 		return nil, failure.New(failure.BadInput, "the repository %q is not in the form OWNER/NAME, e.g. acme/web", repo)
 	}
-	client, err := cc.ForRepo(ctx, repo)
+	var client *ghstore.Client
+	var err error
+	if o.InstallationID != 0 {
+		client, err = cc.Installation(o.InstallationID)
+	} else {
+		client, err = cc.ForRepo(ctx, repo)
+	}
 	if err != nil {
 		return nil, err
 	}

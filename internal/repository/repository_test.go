@@ -118,6 +118,14 @@ func TestClientCreatorCachesInstallations(t *testing.T) {
 	if n := w.lookup.Load(); n != 1 {
 		t.Errorf("%d installation lookups for acme/web, want 1", n)
 	}
+	// A webhook names the installation: no lookup, the same client.
+	o, err := repository.OpenGitHub(ctx, cc, "acme/web", repository.GitHubOptions{InstallationID: 77})
+	if err != nil || o.Source != "built-in defaults" {
+		t.Fatalf("OpenGitHub with the installation: %v", err)
+	}
+	if w.lookup.Load() != 1 || w.tokens.Load() != 1 {
+		t.Errorf("OpenGitHub with the installation: %d lookups, %d tokens; want 1, 1", w.lookup.Load(), w.tokens.Load())
+	}
 	// Another repository of the same installation: looked up, same client.
 	use(func() (*ghstore.Client, error) { return cc.ForRepo(ctx, "acme/api") })
 	if len(seen) != 1 || w.tokens.Load() != 1 || w.lookup.Load() != 2 {
