@@ -13,6 +13,7 @@ import (
 
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/failure"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/textsafe"
 )
@@ -50,7 +51,14 @@ type Reply struct {
 	Changes  []flags.Change
 	Commit   string // the commit made, or found for a replayed request
 	Replayed bool   // the request id was already committed
-	Err      error  // the cause of a Failed outcome, for logs
+	Err      error  // the cause of a failed outcome, for logs; never shown
+	// Kind is the failure's kind when Outcome is a failure: Refused,
+	// BadInput, Remote, or Internal for an error nobody classified (its
+	// Text then names only the request id).
+	Kind failure.Kind
+	// RequestID is the request's id (the one given, or a fresh one): the
+	// log files a failure's cause under it.
+	RequestID string
 
 	marked string // Text with the echoed input marked, for Render
 }
@@ -82,10 +90,10 @@ func (s *Service) now() time.Time {
 func (s *Service) Run(ctx context.Context, req Request) Reply {
 	pr := Parse(req.Text)
 	if pr.Ignore {
-		return Reply{Outcome: BadInput, Text: "no command found; commands start with / (try /help)"}
+		return Reply{Outcome: BadInput, Kind: failure.BadInput, Text: "no command found; commands start with / (try /help)"}
 	}
 	if pr.Error != "" {
-		r := Reply{Outcome: BadInput, Text: pr.marked}
+		r := Reply{Outcome: BadInput, Kind: failure.BadInput, Text: pr.marked}
 		if r.Text == "" {
 			r.Text = pr.Error
 		}
@@ -95,8 +103,12 @@ func (s *Service) Run(ctx context.Context, req Request) Reply {
 	return s.RunCommand(ctx, pr.Command, req)
 }
 
-// RunCommand runs a parsed command.
+// RunCommand runs a parsed command. A request without an ID gets a fresh
+// one, which the reply carries.
 func (s *Service) RunCommand(ctx context.Context, cmd *Command, req Request) Reply {
+	if req.ID == "" {
+		req.ID = NewRequestID(req.Actor.Via + ":")
+	}
 	var r Reply
 	var err error
 	switch cmd.Name {
@@ -108,19 +120,27 @@ func (s *Service) RunCommand(ctx context.Context, cmd *Command, req Request) Rep
 		r, err = s.mutate(ctx, cmd, req)
 	}
 	if err != nil {
-		r = replyFor(err)
+		r = replyFor(err, req.ID)
 	}
 	r.Command = cmd
+	r.RequestID = req.ID
 	r.seal()
 	return r
 }
 
-func replyFor(err error) Reply {
+// replyFor is the reply to a failed command. A core *Error keeps its marked
+// text for rendering; an adapter's *failure.Error shows its sentence; for
+// anything unclassified (or classified Internal) the user reads one
+// sentence naming the request id, and the cause stays in Err, for the log:
+// a PR comment is public, and a store's error may hold paths, URLs or git's
+// stderr.
+func replyFor(err error, requestID string) Reply {
 	var e *Error
 	if errors.As(err, &e) {
-		return Reply{Outcome: e.Outcome, Text: e.Msg, Err: e.Err}
+		return Reply{Outcome: e.Outcome, Kind: e.Outcome.Kind(), Text: e.Msg, Err: e.Err, RequestID: requestID}
 	}
-	return Reply{Outcome: Failed, Text: "internal error: " + err.Error(), Err: err}
+	k := failure.KindOf(err)
+	return Reply{Outcome: OutcomeOf(k), Kind: k, Text: failure.Message(err, requestID), Err: err, RequestID: requestID}
 }
 
 // load reads and parses the flag file at the tip of the flag branch.
@@ -136,7 +156,7 @@ func (s *Service) load(ctx context.Context) (Snapshot, *flags.File, error) {
 	case errors.Is(err, ErrNotAFile):
 		return snap, nil, notAFileRefusal(err)
 	case err != nil:
-		return snap, nil, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not read the flag file: %v", err)}
+		return snap, nil, storeFailure(err, "could not read the flag file", "")
 	}
 	f, err := flags.Parse(path, snap.Flags)
 	var tooLarge *limits.TooLargeError
@@ -225,7 +245,7 @@ func (s *Service) lock(ctx context.Context) (func(), error) {
 	}
 	unlock, err := l.Lock(ctx)
 	if err != nil {
-		return nil, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not lock the repository: %v", err)}
+		return nil, storeFailure(err, "could not lock the repository", "")
 	}
 	return unlock, nil
 }
@@ -260,7 +280,7 @@ func (s *Service) read(ctx context.Context, id string) (tipRead, error) {
 	c, found, err := s.Store.FindRequest(ctx, id)
 	<-loaded
 	if err != nil {
-		return rd, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not look for request %s in the history: %v", echo(id), err)}
+		return rd, storeFailure(err, fmt.Sprintf("could not look for request %s in the history", echo(id)), "")
 	}
 	rd.req, rd.found = c, found
 	return rd, nil
@@ -332,7 +352,7 @@ func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id str
 		if errors.As(err, &e) {
 			return Reply{}, false, err
 		}
-		return Reply{}, false, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not commit the flag change: %v; nothing changed, run the command again", err)}
+		return Reply{}, false, storeFailure(err, "could not commit the flag change", "nothing changed, run the command again")
 	}
 	return Reply{Outcome: Done, Env: t.Env, Changes: changes, Commit: sha, Text: doneText(changes, sha)}, false, nil
 }

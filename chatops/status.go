@@ -32,7 +32,7 @@ func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
 	if l, ok := s.Store.(Locker); ok {
 		unlock, err := l.Lock(ctx)
 		if err != nil {
-			return Reply{}, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not lock the repository: %v", err)}
+			return Reply{}, storeFailure(err, "could not lock the repository", "")
 		}
 		defer unlock()
 	}
@@ -50,7 +50,7 @@ func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
 	}
 	history, err := s.Store.History(ctx, s.Config.FlagsFile, limit)
 	if err != nil {
-		return Reply{}, &Error{Outcome: Failed, Err: err, Msg: fmt.Sprintf("could not read the flag history: %v", err)}
+		return Reply{}, storeFailure(err, "could not read the flag history", "")
 	}
 	if history == nil {
 		history = []CommitInfo{} // read, and empty: the column still shows

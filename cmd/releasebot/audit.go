@@ -20,8 +20,6 @@ import (
 	"github.com/releasebot/releasebot/internal/githistory"
 )
 
-func init() { register(newAuditCommand) }
-
 func newAuditCommand(e *env, g *globals) *cobra.Command {
 	var envName, version string
 	var asJSON bool

@@ -3,21 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/releasebot/releasebot/chatops"
-	"github.com/releasebot/releasebot/chatops/flags"
-	"github.com/releasebot/releasebot/config"
-	"github.com/releasebot/releasebot/internal/auditcheck"
-	"github.com/releasebot/releasebot/internal/githistory"
-	"github.com/releasebot/releasebot/internal/localgit"
-	"github.com/releasebot/releasebot/internal/prepare"
+	"github.com/releasebot/releasebot/internal/failure"
+	"github.com/releasebot/releasebot/internal/repository"
 )
-
-func init() { register(newCmdCommand) }
 
 func newCmdCommand(e *env, g *globals) *cobra.Command {
 	var as, requestID, github string
@@ -45,7 +38,8 @@ Exit codes: 0 done or nothing to do, 1 refused (policy, gate, authorization,
 uncommitted edits to the flag file, a work tree that cannot take the commit),
 2 bad input (the command, the configuration or the flag file, a directory that
 is not a git clone or has no commits, git missing from PATH), 3 the repository
-or a remote failed.`,
+or a remote failed, or releasebot did: then the one line names the request id
+(--request-id, or a fresh one) and the cause is in the log (releasebot --help).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			// Bad input is answered before the repository is opened: a text
@@ -53,29 +47,31 @@ or a remote failed.`,
 			if pr := chatops.Parse(args[0]); pr.Ignore || pr.Error != "" {
 				return printReply(e, (&chatops.Service{}).Run(c.Context(), chatops.Request{Text: args[0]}))
 			}
+			if requestID != "" {
+				e.requestID = requestID
+			}
+			ctx, cancel := c.Context(), func() {}
 			if github != "" {
-				return runGitHubCommand(c.Context(), e, g, github, args[0], as, requestID)
+				ctx, cancel = context.WithTimeout(ctx, commandDeadline)
 			}
-			cfg, err := config.Load(g.repo, g.config)
+			defer cancel()
+			var opened *repository.Opened
+			var err error
+			if github != "" {
+				opened, err = openGitHub(ctx, e, g, github)
+			} else {
+				opened, err = repository.OpenLocal(ctx, g.repo, g.config, e.getenv)
+			}
 			if err != nil {
-				return fail(exitBadUse, "%v", err)
-			}
-			store, err := openLocalStore(c.Context(), g.repo, cfg)
-			if err != nil {
-				return fail(exitBadUse, "%v", err)
-			}
-			if err := checkDefaultEnvironment(c.Context(), store, cfg); err != nil {
 				return err
 			}
 			if as == "" {
-				as = localUser(c.Context(), g.repo, e.getenv)
+				as = defaultActor(ctx, e, g, github != "")
 			}
-			current, _ := prepare.CurrentRelease(c.Context(), &githistory.Repo{Dir: g.repo}, cfg.TagPrefix, store.Branch)
-			svc := &chatops.Service{Store: store, Config: cfg, Gate: auditcheck.NewGate(cfg, current.Name, e.getenv)}
-			reply := svc.Run(c.Context(), chatops.Request{
+			reply := opened.Service().Run(ctx, chatops.Request{
 				Text:  args[0],
 				Actor: chatops.Actor{Name: as, ID: as, Via: "cli"},
-				ID:    requestID,
+				ID:    e.requestID,
 			})
 			return printReply(e, reply)
 		},
@@ -90,66 +86,25 @@ func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }
 
-// openLocalStore opens the flag branch of the clone at dir.
-func openLocalStore(ctx context.Context, dir string, cfg *config.Config) (*localgit.Store, error) {
-	outputs := make([]string, 0, len(cfg.Render))
-	for _, r := range cfg.Render {
-		outputs = append(outputs, r.Path)
-	}
-	return localgit.Open(ctx, dir, cfg.Branch, cfg.FlagsFile, outputs)
-}
-
-// checkDefaultEnvironment refuses a default_environment that the flag file
-// on the flag branch and the configuration both lack, at its line in the
-// configuration. A flag file that cannot be read is left to the command,
-// which says why.
-func checkDefaultEnvironment(ctx context.Context, store *localgit.Store, cfg *config.Config) error {
-	snap, err := store.Read(ctx)
-	if err != nil {
-		return nil
-	}
-	f, err := flags.Parse(cfg.FlagsFile, snap.Flags)
-	if err != nil {
-		return nil
-	}
-	if err := cfg.CheckDefaultEnvironment(f.EnvNames()); err != nil {
-		return fail(exitBadUse, "%v", err)
-	}
-	return nil
-}
-
-// localUser is git's user.name, else $USER.
-func localUser(ctx context.Context, dir string, getenv func(string) string) string {
-	cmd := exec.CommandContext(ctx, "git", "config", "user.name")
-	cmd.Dir = dir
-	if out, err := cmd.Output(); err == nil && strings.TrimSpace(string(out)) != "" {
-		return strings.TrimSpace(string(out))
-	}
-	if u := getenv("USER"); u != "" {
-		return u
-	}
-	return "unknown"
-}
-
 // printReply prints a reply rendered for a terminal (the input it echoes
-// cannot move the cursor, recolour or clear the screen) and maps its outcome
-// to the exit code.
+// cannot move the cursor, recolour or clear the screen). A failed reply
+// becomes a *failure.Error of its kind, its text the message and its cause
+// kept for the log.
 func printReply(e *env, r chatops.Reply) error {
+	if r.RequestID != "" {
+		e.requestID = r.RequestID
+	}
 	text := strings.TrimRight(r.Render(chatops.Terminal), "\n")
 	switch r.Outcome {
 	case chatops.Done, chatops.NoChange:
 		fmt.Fprintln(e.stdout, text)
 		return nil
-	case chatops.Refused:
-		return fail(exitRefused, "%s", text)
-	case chatops.BadInput:
-		return fail(exitBadUse, "%s", text)
 	}
-	return fail(exitRemote, "%s", text)
-}
-
-// runGitHubCommand is filled in by the GitHub store; until then --github says
-// so plainly.
-var runGitHubCommand = func(ctx context.Context, e *env, g *globals, repo, text, as, requestID string) error {
-	return fail(exitBadUse, "--github is not available in this build; run against a local clone with --repo DIR")
+	kind := r.Kind
+	if kind == failure.Internal && r.Outcome != chatops.Failed {
+		kind = r.Outcome.Kind() // a reply made without replyFor (a parse error)
+	}
+	// An internal reply's text is failure.Message's own sentence for the
+	// same request id, which run prints again from this error.
+	return failure.Wrap(kind, r.Err, "%s", text)
 }

@@ -23,8 +23,6 @@ import (
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
-func init() { register(newDemoCommand) }
-
 func newDemoCommand(e *env, g *globals) *cobra.Command {
 	var out string
 	c := &cobra.Command{

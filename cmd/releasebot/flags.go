@@ -11,11 +11,10 @@ import (
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/failure"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/repofile"
 )
-
-func init() { register(newFlagsCommand) }
 
 func newFlagsCommand(e *env, g *globals) *cobra.Command {
 	root := &cobra.Command{
@@ -28,24 +27,24 @@ func newFlagsCommand(e *env, g *globals) *cobra.Command {
 	load := func() (*config.Config, *flags.File, error) {
 		cfg, err := config.Load(g.repo, g.config)
 		if err != nil {
-			return nil, nil, fail(exitBadUse, "%v", err)
+			return nil, nil, failure.Wrap(failure.BadInput, err, "%v", err)
 		}
 		data, err := repofile.Read(g.repo, cfg.FlagsFile, "the flag file", limits.RepoFile)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fail(exitBadUse, "there is no flag file %s in %s; create it (see the README) or set flags_file in %s", cfg.FlagsFile, g.repo, config.DefaultPath)
+			return nil, nil, failure.Wrap(failure.BadInput, err, "there is no flag file %s in %s; create it (see the README) or set flags_file in %s", cfg.FlagsFile, g.repo, config.DefaultPath)
 		}
 		if err != nil {
-			return nil, nil, fail(exitBadUse, "%v", err)
+			return nil, nil, failure.Wrap(failure.BadInput, err, "%v", err)
 		}
 		f, err := flags.Parse(cfg.FlagsFile, data)
 		if err != nil {
-			return nil, nil, fail(exitBadUse, "%v", err)
+			return nil, nil, failure.Wrap(failure.BadInput, err, "%v", err)
 		}
 		if err := chatops.CheckEnvironments(f, cfg); err != nil {
-			return nil, nil, fail(exitBadUse, "%v", err)
+			return nil, nil, failure.Wrap(failure.BadInput, err, "%v", err)
 		}
 		if err := cfg.CheckDefaultEnvironment(f.EnvNames()); err != nil {
-			return nil, nil, fail(exitBadUse, "%v", err)
+			return nil, nil, failure.Wrap(failure.BadInput, err, "%v", err)
 		}
 		return cfg, f, nil
 	}
@@ -56,7 +55,7 @@ func newFlagsCommand(e *env, g *globals) *cobra.Command {
 		}
 		t, err := chatops.Resolve(f, &chatops.Command{Name: chatops.ABStatus, Env: name}, cfg.DefaultEnvironment)
 		if err != nil {
-			return nil, fail(exitBadUse, "%v", err)
+			return nil, failure.Wrap(failure.BadInput, err, "%v", err)
 		}
 		return f.Env(t.Env), nil
 	}
@@ -104,7 +103,7 @@ func newFlagsCommand(e *env, g *globals) *cobra.Command {
 			}
 			out, err := flags.Render(f, en.Name, format, cfg.FlagsFile)
 			if err != nil {
-				return fail(exitBadUse, "%v", err)
+				return failure.Wrap(failure.BadInput, err, "%v", err)
 			}
 			_, err = e.stdout.Write(out)
 			return err
@@ -119,7 +118,7 @@ func newFlagsCommand(e *env, g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if user == "" {
-				return fail(exitBadUse, "flags eval needs --user ID, e.g. releasebot flags eval --env prod --user 42")
+				return failure.New(failure.BadInput, "flags eval needs --user ID, e.g. releasebot flags eval --env prod --user 42")
 			}
 			cfg, f, err := load()
 			if err != nil {

@@ -9,9 +9,10 @@ import (
 	sentryemu "github.com/releasebot/releasebot/internal/emulator/sentry"
 )
 
-// latestRelease is the route the gate reads the current release from
-// (GitHub's "get the latest release").
-const latestRelease = "/repos/{owner}/{repo}/releases/latest"
+// releaseTags is the route the gate reads the current release from: the
+// release tags, of which the highest on the flag branch is the current
+// release (ghstore.Store.CurrentRelease, as the notes count it).
+const releaseTags = "/repos/{owner}/{repo}/git/matching-refs/{ref...}"
 
 // publishRelease publishes a release of tag on the emulator's main branch,
 // through the API as a release workflow would.
@@ -34,7 +35,7 @@ func (f *ghFixture) publishRelease(t *testing.T, tag string) {
 }
 
 // TestGitHubCanaryGate runs the gate path through the API: `cmd --github`
-// raising the canary reads the latest release, then asks the health gate.
+// raising the canary reads the release tags, then asks the health gate.
 // A failing gate refuses and commits nothing on GitHub; a passing one
 // commits; lowering and rollback never read the release nor ask the gate.
 func TestGitHubCanaryGate(t *testing.T) {
@@ -43,7 +44,7 @@ func TestGitHubCanaryGate(t *testing.T) {
 	f := newGitHubFixture(t, map[string]string{".release/flags.yaml": runbookFlags, ".github/releasebot.yml": cfg})
 	f.env.Env = append(f.env.Env, "PROD_TOKEN=prod-secret")
 	f.publishRelease(t, "v1.4.0")
-	f.emu.Expect("GET", latestRelease)
+	f.emu.Expect("GET", releaseTags)
 
 	// Failing health: refused with the check's reason; main and every other
 	// ref unchanged.
@@ -59,8 +60,8 @@ func TestGitHubCanaryGate(t *testing.T) {
 	if strings.Contains(r.stderr, "prod-secret") || strings.Contains(r.stderr, "ghs_test_token") {
 		t.Error("a secret reached the output")
 	}
-	if n := f.emu.Count("GET", latestRelease); n != 1 || h.hits.Load() != 1 {
-		t.Errorf("failing gate: %d latest-release reads, %d health requests; want 1 and 1", n, h.hits.Load())
+	if n := f.emu.Count("GET", releaseTags); n != 1 || h.hits.Load() != 1 {
+		t.Errorf("failing gate: %d release-tag reads, %d health requests; want 1 and 1", n, h.hits.Load())
 	}
 
 	// Passing health: each raise commits, after one more read of the release.
@@ -77,8 +78,8 @@ func TestGitHubCanaryGate(t *testing.T) {
 		if got := f.git(t, "show", "main:.release/flags.yaml"); !strings.Contains(got, "canary_percent: "+strings.TrimPrefix(c, "/canary ")+"\n") {
 			t.Errorf("flag file after %s:\n%s", c, got)
 		}
-		if n := f.emu.Count("GET", latestRelease); n != 2+i || h.hits.Load() != int32(2+i) {
-			t.Errorf("%s, gate passing: %d latest-release reads, %d health requests; want %d and %d", c, n, h.hits.Load(), 2+i, 2+i)
+		if n := f.emu.Count("GET", releaseTags); n != 2+i || h.hits.Load() != int32(2+i) {
+			t.Errorf("%s, gate passing: %d release-tag reads, %d health requests; want %d and %d", c, n, h.hits.Load(), 2+i, 2+i)
 		}
 	}
 
@@ -90,18 +91,19 @@ func TestGitHubCanaryGate(t *testing.T) {
 			t.Errorf("%s with the gate failing: exit %d %q", c, r.code, r.stderr)
 		}
 	}
-	if n := f.emu.Count("GET", latestRelease); n != 3 || h.hits.Load() != 3 {
+	if n := f.emu.Count("GET", releaseTags); n != 3 || h.hits.Load() != 3 {
 		t.Errorf("lowering or rollback read the release or asked the gate: %d reads, %d health requests", n, h.hits.Load())
 	}
 	f.emu.Verify(t)
 }
 
-// TestGitHubGateUsesTheLatestRelease: the Sentry gate looks up the release
-// GitHub calls latest. v1.4.0 has unresolved issues in prod, so a raise is
-// refused while it is the latest; once v1.4.1 (clean) is published, the same
-// raise commits. A client reading the wrong endpoint would find no release,
-// skip the Sentry gate and commit at once.
-func TestGitHubGateUsesTheLatestRelease(t *testing.T) {
+// TestGitHubGateUsesTheCurrentRelease: the Sentry gate looks up the current
+// release, the highest release tag on the flag branch. v1.4.0 has unresolved
+// issues in prod, so a raise is refused while it is the current release;
+// once v1.4.1 (clean) is published, the same raise commits. A client reading
+// the wrong endpoint would find no release, skip the Sentry gate and commit
+// at once.
+func TestGitHubGateUsesTheCurrentRelease(t *testing.T) {
 	h := newHealthServer(t)
 	sentry := sentryemu.NewTest(t, "acme", "web", 7, "sntryu_gate_token")
 	sentry.AddIssues("acme", "web", "v1.4.0", "prod", 2)
@@ -111,7 +113,7 @@ func TestGitHubGateUsesTheLatestRelease(t *testing.T) {
 		"environments:\n  prod:\n    health_url: " + h.URL + "/health\n    headers: {Authorization: \"Bearer ${PROD_TOKEN}\"}\n    sentry_environment: prod\n"
 	f := newGitHubFixture(t, map[string]string{".release/flags.yaml": runbookFlags, ".github/releasebot.yml": cfg})
 	f.env.Env = append(f.env.Env, "PROD_TOKEN=prod-secret", "SENTRY_URL="+ssrv.URL, "SENTRY_AUTH_TOKEN=sntryu_gate_token")
-	f.emu.Expect("GET", latestRelease)
+	f.emu.Expect("GET", releaseTags)
 	sentry.Expect("GET", "/api/0/organizations/{org}/issues/{$}")
 
 	f.publishRelease(t, "v1.4.0")
@@ -132,7 +134,7 @@ func TestGitHubGateUsesTheLatestRelease(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "committed ") {
 		t.Errorf("v1.4.1 clean: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	if n := f.emu.Count("GET", latestRelease); n != 2 {
-		t.Errorf("%d latest-release reads, want 2", n)
+	if n := f.emu.Count("GET", releaseTags); n != 2 {
+		t.Errorf("%d release-tag reads, want 2", n)
 	}
 }

@@ -16,41 +16,54 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/failure"
 )
 
-// Exit codes shared by every subcommand. `releasebot cmd` documents its own
-// meaning of 1, 2 and 3 in its help.
+// Exit codes shared by every subcommand (failure.ExitCode decides them).
+// `releasebot cmd` documents its own meaning of 1, 2 and 3 in its help.
 const (
-	exitOK      = 0
-	exitRefused = 1 // a check failed, or policy, a gate or authorization refused
-	exitBadUse  = 2 // bad input: the command line, the configuration or a file in the repo
-	exitRemote  = 3 // a remote service failed
+	exitOK      = failure.ExitOK
+	exitRefused = failure.ExitRefused // a check failed, or policy, a gate or authorization refused
+	exitBadUse  = failure.ExitBadUse  // bad input: the command line, the configuration or a file in the repo
+	exitRemote  = failure.ExitRemote  // a remote service failed, or releasebot did
 )
 
-// exitError carries an exit code and a message for the user. The message is
-// printed as is: it must already say what to do.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e *exitError) Error() string { return e.msg }
-
-// fail makes an exitError. An error among args that comes from git missing
-// on PATH replaces the whole message: whatever the command was doing, the
-// fix is the same, and Go's exec text is no help to a user.
+// fail is the exit-code-shaped way to make a *failure.Error, kept while the
+// commands' files move to failure.New and failure.Wrap: 1 is Refused, 2
+// BadInput, 3 Remote. The message is shown as is: it must already say what
+// to do. An error among args becomes the cause (for the log); one that
+// comes from git missing on PATH replaces the whole message: whatever the
+// command was doing, the fix is the same, and Go's exec text is no help.
 func fail(code int, format string, args ...any) error {
+	var cause error
 	for _, a := range args {
-		if err, ok := a.(error); ok && isGitMissing(err) {
-			return errGitMissing
+		if err, ok := a.(error); ok {
+			if isGitMissing(err) {
+				return gitMissing(err)
+			}
+			cause = err
 		}
 	}
-	return &exitError{code: code, msg: fmt.Sprintf(format, args...)}
+	kind := failure.Remote
+	switch code {
+	case exitRefused:
+		kind = failure.Refused
+	case exitBadUse:
+		kind = failure.BadInput
+	}
+	return failure.Wrap(kind, cause, format, args...)
 }
 
 // errGitMissing is what every command says when git is not on PATH. It is
 // bad input (exit 2): the set-up is wrong and running again will not help.
-var errGitMissing = &exitError{code: exitBadUse, msg: "git was not found on PATH; install git (e.g. apt-get install git) and run again"}
+var errGitMissing = gitMissing(nil)
+
+// gitMissing is errGitMissing with its cause, for the log.
+func gitMissing(cause error) error {
+	return failure.Wrap(failure.BadInput, cause, "git was not found on PATH; install git (e.g. apt-get install git) and run again")
+}
 
 // isGitMissing reports whether err comes from starting git when it is not
 // on PATH. The lookup happens when the command starts (exec.Command), so
@@ -64,8 +77,12 @@ func isGitMissing(err error) bool {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// version and commit are set at build time with -ldflags.
+	// requestID names this run in the log and in the one sentence an
+	// unexpected failure prints; `cmd --request-id` replaces it.
+	requestID string
 }
+
+// version and commit are set at build time with -ldflags.
 
 var (
 	version = "dev"
@@ -76,10 +93,12 @@ var (
 type globals struct {
 	repo   string
 	config string
+	// started is set once cobra has parsed the command line and the
+	// command begins: an unclassified error before that is cobra's, usage.
+	started bool
 }
 
-func newRoot(e *env) *cobra.Command {
-	g := &globals{}
+func newRoot(e *env, g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "releasebot",
 		Short: "Run a team's go-live runbook: release notes, self-audit, canary and rollback commands",
@@ -91,7 +110,9 @@ Exit codes: 0 done (or nothing to do), 1 refused or a check failed,
 2 bad input (command line, configuration, a file in the repository, a
 directory that is not a git clone or has no commits, git missing from PATH),
 3 a remote service failed, 130 and 143 interrupted by SIGINT or SIGTERM
-before finishing. A second signal ends the process at once.`,
+before finishing. A second signal ends the process at once.
+
+` + logHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -102,50 +123,59 @@ before finishing. A second signal ends the process at once.`,
 	// Every command reads --repo; one that is not a directory is a typo, and
 	// saying so here keeps Go's "not a directory" out of each command's errors.
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		g.started = true
 		fi, err := os.Stat(g.repo)
 		switch {
 		case err != nil:
-			return fail(exitBadUse, "--repo %s does not exist; pass the directory of a git clone", g.repo)
+			return failure.Wrap(failure.BadInput, err, "--repo %s does not exist; pass the directory of a git clone", g.repo)
 		case !fi.IsDir():
-			return fail(exitBadUse, "--repo %s is a file, not a directory; pass the directory of a git clone", g.repo)
+			return failure.New(failure.BadInput, "--repo %s is a file, not a directory; pass the directory of a git clone", g.repo)
 		}
 		return nil
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fail(exitBadUse, "%v; see '%s --help'", err, c.CommandPath())
+		return failure.Wrap(failure.BadInput, err, "%v; see '%s --help'", err, c.CommandPath())
 	})
-	for _, add := range subcommands {
+	// Every subcommand, in one place.
+	for _, add := range []func(*env, *globals) *cobra.Command{
+		newNotesCommand,
+		newReleaseCommand,
+		newAuditCommand,
+		newCmdCommand,
+		newFlagsCommand,
+		newDemoCommand,
+		newVersionCommand,
+	} {
 		root.AddCommand(add(e, g))
 	}
 	return root
 }
 
-// subcommands is filled by each command's file in its init, so that the
-// files stay independent of each other.
-var subcommands []func(*env, *globals) *cobra.Command
-
-func register(f func(*env, *globals) *cobra.Command) { subcommands = append(subcommands, f) }
-
-func init() {
-	register(func(e *env, g *globals) *cobra.Command {
-		return &cobra.Command{
-			Use:   "version",
-			Short: "Print the version and commit",
-			Args:  cobra.NoArgs,
-			RunE: func(c *cobra.Command, _ []string) error {
-				fmt.Fprintf(c.OutOrStdout(), "releasebot %s (commit %s)\n", version, commit)
-				return nil
-			},
-		}
-	})
+func newVersionCommand(*env, *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and commit",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintf(c.OutOrStdout(), "releasebot %s (commit %s)\n", version, commit)
+			return nil
+		},
+	}
 }
 
-// run executes the command line and returns the process exit code. When ctx
-// ends with an *interrupted cause before the command finished, the
-// command's own error (a cancelled request, usually) is replaced by one line
-// saying so.
+// run executes the command line and returns the process exit code. It
+// classifies a failure once: failure.ExitCode gives the code, one line of
+// failure.Message goes to stderr (an unexpected failure's line names the
+// request id and nothing of its cause), and the cause goes to the log (see
+// openLog). When ctx ends with an *interrupted cause before the command
+// finished, the command's own error (a cancelled request, usually) is
+// replaced by one line saying so.
 func run(ctx context.Context, args []string, e *env) int {
-	root := newRoot(e)
+	if e.requestID == "" {
+		e.requestID = chatops.NewRequestID("cli:")
+	}
+	g := &globals{}
+	root := newRoot(e, g)
 	root.SetArgs(args)
 	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
@@ -160,21 +190,24 @@ func run(ctx context.Context, args []string, e *env) int {
 			what = "before the command finished; nothing was committed"
 		}
 		fmt.Fprintf(e.stderr, "releasebot: interrupted by %s %s\n", sig.name(), what)
+		logFailure(e, c, err, sig.exitCode())
 		return sig.exitCode()
 	}
 	if isGitMissing(err) {
-		err = errGitMissing
+		err = gitMissing(err)
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintln(e.stderr, "releasebot: "+ee.msg)
-		}
-		return ee.code
+	var fe *failure.Error
+	if !errors.As(err, &fe) && !g.started {
+		// Cobra's own errors (unknown command, wrong argument count) come
+		// before the command starts, unclassified; they are usage.
+		err = failure.Wrap(failure.BadInput, err, "%v; see 'releasebot --help'", err)
 	}
-	// Cobra's own errors (unknown command, wrong argument count) are usage.
-	fmt.Fprintf(e.stderr, "releasebot: %v; see 'releasebot --help'\n", err)
-	return exitBadUse
+	code := failure.ExitCode(err)
+	if msg := failure.Message(err, e.requestID); msg != "" {
+		fmt.Fprintln(e.stderr, "releasebot: "+msg)
+	}
+	logFailure(e, c, err, code)
+	return code
 }
 
 // interrupted is the cause of a context ended by a signal.

@@ -20,8 +20,6 @@ import (
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
-func init() { register(newNotesCommand) }
-
 func newNotesCommand(e *env, g *globals) *cobra.Command {
 	var in notesInput
 	var format string

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,16 +14,14 @@ import (
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
-func init() { register(newReleaseCommand) }
-
 // notesFile is the file the release job writes in the clone.
 const notesFile = "RELEASE_NOTES.md"
 
-// runGitHubRelease is the release job against the GitHub API (release PR,
-// Release, Slack, Sentry), used in GitHub Actions without --dry-run.
-// TODO(lead): set it where the GitHub adapter is wired; while it is nil the
-// job runs in local mode everywhere.
-var runGitHubRelease func(ctx context.Context, e *env, g *globals, p *prepare.Prepared) error
+// errReleaseNeedsAction is what `release` says in GitHub Actions without
+// --dry-run: the release job against the API (release PR, Release, Slack,
+// Sentry) is the Action's, which is not built yet, and quietly writing the
+// notes locally instead would look like a release that never happened.
+var errReleaseNeedsAction = fail(exitBadUse, "releasebot release in GitHub Actions needs the Action (not built yet); run with --dry-run to write RELEASE_NOTES.md locally")
 
 func newReleaseCommand(e *env, g *globals) *cobra.Command {
 	var dryRun bool
@@ -51,9 +48,15 @@ The self-audit (see releasebot audit) runs against the stage environment and
 goes into RELEASE_NOTES.md and the summary; a failing check is reported, not
 fatal here.
 
+In GitHub Actions (GITHUB_ACTIONS=true) it needs --dry-run until the Action
+exists: without it, it changes nothing and exits 2.
+
 Exit codes: 0 done (or nothing to release), 2 bad input.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if !dryRun && e.getenv("GITHUB_ACTIONS") == "true" {
+				return errReleaseNeedsAction
+			}
 			ctx := c.Context()
 			p, err := prepareNotes(ctx, e, g, notesInput{to: "HEAD"})
 			if err != nil {
@@ -64,9 +67,6 @@ Exit codes: 0 done (or nothing to release), 2 bad input.`,
 				// a failing check is reported, and does not stop the job.
 				plan := auditPlan(ctx, e, g, p.Config, audit.DefaultAuditEnvironment, p.Notes.Version)
 				p.Notes.Audit = plan.Run(ctx, audit.Runner{}).NotesTable()
-			}
-			if !dryRun && e.getenv("GITHUB_ACTIONS") == "true" && runGitHubRelease != nil {
-				return runGitHubRelease(ctx, e, g, p)
 			}
 			return releaseLocally(e, g, p)
 		},

@@ -13,6 +13,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/failure"
 )
 
 // Permissions reads GitHub users' permission on one repository with
@@ -108,7 +109,7 @@ func (p *Permissions) Permission(ctx context.Context, login string) (chatops.Per
 		if status(err) == http.StatusNotFound {
 			return chatops.PermissionNone, nil
 		}
-		return chatops.PermissionNone, &opError{msg: describe(err), err: err}
+		return chatops.PermissionNone, &opError{Kind: failure.Remote, Msg: describe(err), Err: err}
 	}
 	level := body.level()
 	if ttl > 0 {

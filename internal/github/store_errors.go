@@ -12,6 +12,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	gh "github.com/google/go-github/v62/github"
+
+	"github.com/releasebot/releasebot/internal/failure"
 )
 
 // status is the HTTP status of a go-github error, or 0.
@@ -77,17 +79,13 @@ func responseMessage(resp *http.Response) string {
 }
 
 // opError is a failed GitHub operation: what failed and why in one line,
-// with the go-github error underneath for errors.As.
-type opError struct {
-	msg string
-	err error
-}
-
-func (e *opError) Error() string { return e.msg }
-func (e *opError) Unwrap() error { return e.err }
+// with the go-github error underneath for errors.As. It is a Remote
+// *failure.Error: the line is written for users (no token, no body), so
+// a surface may show it.
+type opError = failure.Error
 
 // failed describes err after what failed: "could not create the commit on
 // acme/web: 404 Not Found".
 func failed(err error, format string, args ...any) error {
-	return &opError{msg: fmt.Sprintf(format, args...) + ": " + describe(err), err: err}
+	return &opError{Kind: failure.Remote, Msg: fmt.Sprintf(format, args...) + ": " + describe(err), Err: err}
 }
