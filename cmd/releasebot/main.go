@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/internal/failure"
+	"github.com/releasebot/releasebot/internal/gitcli"
 )
 
 // Exit codes shared by every subcommand (failure.ExitCode decides them).
@@ -62,16 +62,12 @@ var errGitMissing = gitMissing(nil)
 
 // gitMissing is errGitMissing with its cause, for the log.
 func gitMissing(cause error) error {
-	return failure.Wrap(failure.BadInput, cause, "git was not found on PATH; install git (e.g. apt-get install git) and run again")
+	return failure.Wrap(failure.BadInput, cause, "%s", gitcli.MissingText)
 }
 
 // isGitMissing reports whether err comes from starting git when it is not
-// on PATH. The lookup happens when the command starts (exec.Command), so
-// this is exec.ErrNotFound for the program "git".
-func isGitMissing(err error) bool {
-	var ee *exec.Error
-	return errors.As(err, &ee) && ee.Name == "git" && errors.Is(ee.Err, exec.ErrNotFound)
-}
+// on PATH (gitcli.IsMissing).
+func isGitMissing(err error) bool { return gitcli.IsMissing(err) }
 
 // env is what a command may read of its surroundings; tests replace it.
 type env struct {
