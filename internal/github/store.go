@@ -16,6 +16,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/failure"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/internal/textsafe"
@@ -359,7 +360,8 @@ func commitInfo(c *gh.RepositoryCommit) chatops.CommitInfo {
 // ReadFile reads path at ref (a branch, tag or commit; empty means the flag
 // branch). A missing file is an error wrapping fs.ErrNotExist; a link, a
 // directory, a submodule or anything else but a file is a *repofile.Error, and
-// a file over limits.RepoFile a *limits.TooLargeError, as for the flag file.
+// a file over limits.RepoFile a *limits.TooLargeError, as for the flag file;
+// both inside a failure.BadInput, since the repository is at fault.
 func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) {
 	if ref == "" {
 		ref = s.Branch
@@ -367,6 +369,12 @@ func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) 
 	data, err := s.file(ctx, ref, path, "the file")
 	if errors.Is(err, chatops.ErrNoFlagFile) {
 		return nil, fmt.Errorf("%s at %s on %s: %w", path, ref, s.repo(), fs.ErrNotExist)
+	}
+	var refused *repofile.Error
+	var tooLarge *limits.TooLargeError
+	if errors.As(err, &refused) || errors.As(err, &tooLarge) {
+		// What the repository holds is at fault, not GitHub: bad input.
+		return nil, failure.Wrap(failure.BadInput, err, "%v", err)
 	}
 	return data, err
 }

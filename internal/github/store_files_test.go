@@ -11,6 +11,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/failure"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/repofile"
@@ -191,6 +192,9 @@ func TestReadFileRefusesWhatIsNotAFile(t *testing.T) {
 			msg := err.Error()
 			if errors.Is(err, os.ErrNotExist) {
 				t.Errorf("%q reads as a missing file", msg)
+			}
+			if k := failure.KindOf(err); k != failure.BadInput {
+				t.Errorf("%q is %v, want bad input", msg, k)
 			}
 			if !strings.Contains(msg, c.want) || !strings.Contains(msg, storetest.FlagsFile) || strings.Contains(msg, "LEAKED") || strings.Contains(msg, "\n") {
 				t.Errorf("error %q: want one line naming the file and %q", msg, c.want)
