@@ -119,3 +119,26 @@ func TestGitHubFlagFileThatIsNotAFile(t *testing.T) {
 		})
 	}
 }
+
+// TestGitHubConfigurationThatIsNotAFile: the configuration read through the
+// API follows the same rule; the repository is at fault, so the exit is 2.
+func TestGitHubConfigurationThatIsNotAFile(t *testing.T) {
+	for _, c := range oddFiles(".github/releasebot.yml") {
+		t.Run(c.name, func(t *testing.T) {
+			f := newGitHubFixture(t, map[string]string{".release/flags.yaml": runbookFlags, ".github/releasebot.yml": renderConfig})
+			tip := f.pushOdd(t, func(dir string, git func(...string) string) { c.edit(t, dir, git) })
+			res := runBin(t, f.env, "cmd", "--github", "acme/web", "/canary 10", "--as", "ann", "--request-id", "odd-2")
+			out := strings.TrimSpace(res.stdout + res.stderr)
+			if res.code != 2 {
+				t.Errorf("exit %d, want 2: %q", res.code, out)
+			}
+			if strings.Count(out, "\n") != 0 || !strings.Contains(out, ".github/releasebot.yml") || !strings.Contains(out, c.want) ||
+				strings.Contains(out, "LEAKED") || strings.Contains(out, "root:") {
+				t.Errorf("%q, want one line naming the configuration and %q", out, c.want)
+			}
+			if got := f.git(t, "rev-parse", "main"); got != tip {
+				t.Errorf("main moved to %s from %s", got, tip)
+			}
+		})
+	}
+}
