@@ -30,6 +30,9 @@ func TestSecretsWhenTheSchemeIsInTheVariable(t *testing.T) {
 		{"bearer", "Bearer " + tok, []string{tok}},
 		{"lower-case scheme", "bearer " + tok, []string{tok}},
 		{"two spaces after the scheme", "Bearer  " + tok, []string{tok}},
+		// HTTP allows only spaces after the scheme, but a server that splits
+		// on any white space takes the token, so the echo must not show it.
+		{"tab after the scheme", "Bearer\t" + tok, []string{tok}},
 		{"token scheme with spaces", "  Token " + tok + " ", []string{tok}},
 		{"basic", "Basic " + basic, []string{basic, "deploy:" + pw, pw}},
 		{"BASIC", "BASIC " + basic, []string{basic, "deploy:" + pw, pw}},
