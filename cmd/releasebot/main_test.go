@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// Failures are logged (RELEASEBOT_LOG): tests that run with the real
+	// environment keep theirs in the temporary directory, never in the
+	// user's ~/.local/state. The log's own tests set it themselves.
+	os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
 	binary = filepath.Join(dir, "releasebot")
 	if runtime.GOOS == "windows" {
 		binary += ".exe"

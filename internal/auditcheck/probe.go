@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/limits"
@@ -45,10 +46,14 @@ func (e Endpoint) Secrets() []string {
 		}
 		if s, err := t.Expand(e.getenv); err == nil && len(t.Vars()) > 0 {
 			out = append(out, s)
-			scheme, cred, ok := strings.Cut(strings.TrimSpace(s), " ")
-			if !ok {
+			// The credential follows the scheme after any run of white
+			// space (a tab as well as spaces): "Bearer\t<token>".
+			v := strings.TrimSpace(s)
+			i := strings.IndexFunc(v, unicode.IsSpace)
+			if i < 0 {
 				continue
 			}
+			scheme, cred := v[:i], strings.TrimSpace(v[i:])
 			out = append(out, cred)
 			if !strings.EqualFold(scheme, "Basic") {
 				continue

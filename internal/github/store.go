@@ -16,6 +16,10 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/failure"
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // Store is the flag branch of a repository on GitHub, read and written
@@ -87,7 +91,9 @@ func (s *Store) now() time.Time {
 }
 
 // Read returns the tip of the flag branch and the flag file there. A missing
-// flag file is chatops.ErrNoFlagFile; a missing branch or repository, and
+// flag file is chatops.ErrNoFlagFile; one committed as a link, a directory or
+// a submodule (a *repofile.Error) or over limits.RepoFile (a
+// *limits.TooLargeError) is wrapped with chatops.NotAFile; a missing branch or repository, and
 // every failure to reach GitHub, is an error naming what could not be read.
 func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 	ref, _, err := s.Client.Git.GetRef(ctx, s.Owner, s.Repo, s.ref())
@@ -98,7 +104,12 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 		return chatops.Snapshot{}, failed(err, "could not read the flag branch %s of %s", s.Branch, s.repo())
 	}
 	rev := ref.GetObject().GetSHA()
-	data, err := s.file(ctx, rev, s.FlagsFile)
+	data, err := s.file(ctx, rev, s.FlagsFile, "the flag file")
+	var refused *repofile.Error
+	var tooLarge *limits.TooLargeError
+	if errors.As(err, &refused) || errors.As(err, &tooLarge) {
+		return chatops.Snapshot{Rev: rev}, chatops.NotAFile(err)
+	}
 	if err != nil {
 		return chatops.Snapshot{Rev: rev}, err
 	}
@@ -106,30 +117,72 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 }
 
 // file reads path at commit rev with the contents API, falling back to the
-// blob for files over the contents API's 1 MB.
-func (s *Store) file(ctx context.Context, rev, path string) ([]byte, error) {
-	fc, _, _, err := s.Client.Repositories.GetContents(ctx, s.Owner, s.Repo, path, &gh.RepositoryContentGetOptions{Ref: rev})
+// blob for files over the contents API's 1 MB. what names the input in errors
+// ("the flag file").
+//
+// It applies internal/repofile's rule to what the API answers: a symbolic
+// link (GitHub answers one with type "symlink", or, when its target is a file
+// in the repository, with that file under the target's path), a directory
+// (an array of entries), a submodule or anything else but a file is a
+// *repofile.Error, and a file over limits.RepoFile (the size the API states)
+// is a *limits.TooLargeError, refused before its blob is fetched. A missing
+// file is chatops.ErrNoFlagFile.
+func (s *Store) file(ctx context.Context, rev, path, what string) ([]byte, error) {
+	fc, dc, _, err := s.Client.Repositories.GetContents(ctx, s.Owner, s.Repo, path, &gh.RepositoryContentGetOptions{Ref: rev})
 	if err != nil {
 		if status(err) == http.StatusNotFound {
 			return nil, fmt.Errorf("%s at %.7s on %s: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
 		}
 		return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
 	}
-	if fc == nil || fc.GetType() != "file" {
-		return nil, fmt.Errorf("%s at %.7s on %s is not a file: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
+	name := fmt.Sprintf("%s %s at %.7s on %s", what, path, rev, s.repo())
+	if err := checkContent(name, path, fc, dc != nil); err != nil {
+		return nil, err
 	}
+	var data []byte
 	if fc.GetEncoding() == "none" || (fc.Content == nil && fc.GetSize() > 0) {
 		raw, _, err := s.Client.Git.GetBlobRaw(ctx, s.Owner, s.Repo, fc.GetSHA())
 		if err != nil {
 			return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
 		}
-		return raw, nil
+		data = raw
+	} else {
+		text, err := fc.GetContent()
+		if err != nil {
+			return nil, fmt.Errorf("could not decode %s at %.7s on %s: %w", path, rev, s.repo(), err)
+		}
+		data = []byte(text)
 	}
-	data, err := fc.GetContent()
-	if err != nil {
-		return nil, fmt.Errorf("could not decode %s at %.7s on %s: %w", path, rev, s.repo(), err)
+	// The stated size decided before the fetch; what came is held to the
+	// limit too, so a size the API got wrong cannot let a larger file in.
+	if int64(len(data)) > limits.RepoFile {
+		return nil, &limits.TooLargeError{What: name, Size: int64(len(data)), Limit: limits.RepoFile}
 	}
-	return []byte(data), nil
+	return data, nil
+}
+
+// checkContent is repofile's rule for a contents API answer about path: fc
+// for a single entry, isDir when the answer was a directory's entries.
+func checkContent(name, path string, fc *gh.RepositoryContent, isDir bool) error {
+	switch {
+	case isDir:
+		return &repofile.Error{What: name, Problem: "is a directory, not a file", Fix: "name the file itself"}
+	case fc == nil:
+		return &repofile.Error{What: name, Problem: "is not a file", Fix: "commit a regular file in its place"}
+	case fc.GetType() == "symlink":
+		return &repofile.Error{What: name, Problem: "is a symbolic link in git", Fix: repofile.FixLink}
+	case fc.GetType() == "file" && fc.GetPath() != path:
+		// GitHub follows a link whose target is a file in the repository and
+		// answers with that file, under the target's own path.
+		return &repofile.Error{What: name, Problem: "is a symbolic link in git", Fix: repofile.FixLink}
+	case fc.GetType() == "submodule":
+		return &repofile.Error{What: name, Problem: "is a submodule, not a file", Fix: "commit a regular file in its place"}
+	case fc.GetType() != "file":
+		return &repofile.Error{What: name, Problem: "is not a file (" + textsafe.Cut(textsafe.OneLine(fc.GetType()), 40) + ")", Fix: "commit a regular file in its place"}
+	case int64(fc.GetSize()) > limits.RepoFile:
+		return &limits.TooLargeError{What: name, Size: int64(fc.GetSize()), Limit: limits.RepoFile}
+	}
+	return nil
 }
 
 // Commit writes files as one commit on top of base with message (verbatim)
@@ -305,14 +358,23 @@ func commitInfo(c *gh.RepositoryCommit) chatops.CommitInfo {
 }
 
 // ReadFile reads path at ref (a branch, tag or commit; empty means the flag
-// branch). A missing file is an error wrapping fs.ErrNotExist.
+// branch). A missing file is an error wrapping fs.ErrNotExist; a link, a
+// directory, a submodule or anything else but a file is a *repofile.Error, and
+// a file over limits.RepoFile a *limits.TooLargeError, as for the flag file;
+// both inside a failure.BadInput, since the repository is at fault.
 func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) {
 	if ref == "" {
 		ref = s.Branch
 	}
-	data, err := s.file(ctx, ref, path)
+	data, err := s.file(ctx, ref, path, "the file")
 	if errors.Is(err, chatops.ErrNoFlagFile) {
 		return nil, fmt.Errorf("%s at %s on %s: %w", path, ref, s.repo(), fs.ErrNotExist)
+	}
+	var refused *repofile.Error
+	var tooLarge *limits.TooLargeError
+	if errors.As(err, &refused) || errors.As(err, &tooLarge) {
+		// What the repository holds is at fault, not GitHub: bad input.
+		return nil, failure.Wrap(failure.BadInput, err, "%v", err)
 	}
 	return data, err
 }

@@ -44,6 +44,10 @@ func (e *Error) Is(target error) bool {
 	return target == ErrSymlink && strings.Contains(e.Problem, "symbolic link")
 }
 
+// FixLink is what to do about a refused link, for readers of other sources
+// (the GitHub contents API) that apply the same rule.
+const FixLink = fixLink
+
 const fixLink = "releasebot does not follow links in the repository: commit the file itself in its place"
 
 // Read returns the content of the file rel (slash- or OS-separated, relative)

@@ -101,6 +101,10 @@ func readConfig(ctx context.Context, probe *ghstore.Store, repo, path string) (*
 		return config.Default(), defaultsSource, nil
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, "", failure.Wrap(failure.BadInput, err, "the configuration %s does not exist; commit it or name another file", source)
+	case err != nil && failure.KindOf(err) == failure.BadInput:
+		// A configuration committed as a link, a directory or over the
+		// limit: the store's refusal already says what to do.
+		return nil, "", err
 	case err != nil:
 		return nil, "", failure.Wrap(failure.Remote, err, "%v", err)
 	}

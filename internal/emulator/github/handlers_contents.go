@@ -56,7 +56,9 @@ const (
 
 // getContents serves GET /contents/{path}: a file (inline up to 1 MB, then
 // with encoding "none" and empty content unless the raw media type is
-// asked for), a directory's entries, or 404 "This repository is empty." and
+// asked for), a directory's entries, a submodule, a symbolic link (type
+// "symlink" with its target, or the target file itself, under its own path,
+// when the target is a file in the repository), or 404 "This repository is empty." and
 // "No commit found for the ref …" as GitHub does.
 func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
 	rs := s.repoOf(w, r)
@@ -100,6 +102,18 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusInternalServerError, "Server Error", "")
 			return
 		}
+		if e.Mode == "120000" {
+			// GitHub answers a link whose target is a file in the repository
+			// with that file (under the target's path), any other link with
+			// the link itself: type "symlink" and its target.
+			if t, ok := linkTarget(p, string(o.data)); ok {
+				if te, err := rs.git.lsTree(ctx, commit, false, t); err == nil && len(te) == 1 && te[0].Path == t && te[0].Type == "blob" && te[0].Mode != "120000" {
+					if to, err := rs.git.readObject(ctx, te[0].SHA); err == nil {
+						e, o = te[0], to
+					}
+				}
+			}
+		}
 		if len(o.data) > contentsMax {
 			writeJSON(w, http.StatusForbidden, map[string]any{
 				"message":           "This endpoint can only return blobs smaller than 100 MB in size. The requested blob is too large to fetch via the API, but you can always clone the repository via Git to obtain it.",
@@ -116,6 +130,19 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, contentJSON(ri, rs, ref, e, o.data))
 	}
+}
+
+// linkTarget is the repository path a link at p with target points at, or
+// false when the target is absolute or leaves the repository.
+func linkTarget(p, target string) (string, bool) {
+	if target == "" || strings.HasPrefix(target, "/") {
+		return "", false
+	}
+	t := path.Join(path.Dir(p), target)
+	if t == "." || t == ".." || strings.HasPrefix(t, "../") {
+		return "", false
+	}
+	return t, true
 }
 
 func (s *Server) listDir(w http.ResponseWriter, r *http.Request, rs *repoState, ref, treeish string) {
