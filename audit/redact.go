@@ -171,6 +171,13 @@ func RedactorFor(ctx context.Context, secrets ...string) *Redactor {
 	return redactorFor(ctx, secrets...)
 }
 
+// NewRedactor is a redactor of secrets for text outside an audit (the CLI's
+// failure log): the same spellings, longest first.
+func NewRedactor(secrets ...string) *Redactor { return newRedactor(secrets) }
+
+// Redact replaces every spelling of every secret in s with [redacted].
+func (r *Redactor) Redact(s string) string { return r.redact(s) }
+
 // Cut is s redacted, on one line and cut to max runes, in that order.
 func (r *Redactor) Cut(s string, max int) string { return r.cut(s, max) }
 

@@ -1,20 +1,16 @@
 package main
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/internal/failure"
 )
 
@@ -110,38 +106,15 @@ func causeOf(err error) string {
 }
 
 // newRedactor returns a function that replaces the values of secretVars
-// with [redacted] as they are, and as they appear quoted (Go or JSON),
-// URL-escaped or base64-encoded in an error's text; the longest form goes
-// first, so that a secret holding another is removed whole.
+// with [redacted] in every spelling an error's text can carry them in
+// (audit's redactor: as typed, quoted, JSON-escaped, URL-escaped, base64),
+// longest first, so that a secret holding another is removed whole.
 func newRedactor(getenv func(string) string) func(string) string {
-	var forms []string
+	var secrets []string
 	for _, v := range secretVars {
-		s := strings.TrimSpace(getenv(v))
-		if len(s) < 4 { // a one-letter "secret" would redact every word
-			continue
-		}
-		j, _ := json.Marshal(s)
-		for _, f := range []string{
-			s,
-			strings.Trim(strconv.Quote(s), `"`),
-			strings.Trim(string(j), `"`),
-			url.QueryEscape(s),
-			url.PathEscape(s),
-			base64.StdEncoding.EncodeToString([]byte(s)),
-			base64.RawStdEncoding.EncodeToString([]byte(s)),
-			base64.URLEncoding.EncodeToString([]byte(s)),
-			base64.RawURLEncoding.EncodeToString([]byte(s)),
-		} {
-			if !slices.Contains(forms, f) {
-				forms = append(forms, f)
-			}
+		if s := strings.TrimSpace(getenv(v)); len(s) >= 4 { // a one-letter "secret" would redact every word
+			secrets = append(secrets, s)
 		}
 	}
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	return func(s string) string {
-		for _, f := range forms {
-			s = strings.ReplaceAll(s, f, "[redacted]")
-		}
-		return s
-	}
+	return audit.NewRedactor(secrets...).Redact
 }

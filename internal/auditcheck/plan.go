@@ -15,6 +15,7 @@ import (
 	"github.com/releasebot/releasebot/chatops/flags"
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/prepare"
 	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -139,7 +140,7 @@ func ReadFlagEnvs(ctx context.Context, repo Repository, dir string, cfg *config.
 		return nil, "", err.Error()
 	}
 	old := map[string]bool{}
-	if prev := flagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
+	if prev := prepare.FlagFileAt(ctx, repo, lastTag, cfg.FlagsFile); prev != nil {
 		for _, env := range prev.Environments {
 			for _, fl := range env.Flags {
 				old[fl.Name] = true
@@ -157,22 +158,6 @@ func ReadFlagEnvs(ctx context.Context, repo Repository, dir string, cfg *config.
 	return envs, "", ""
 }
 
-// flagFileAt is the flag file at rev, or nil when there is none or it does
-// not parse (then every flag counts as new).
-func flagFileAt(ctx context.Context, repo Repository, rev, path string) *flags.File {
-	if rev == "" {
-		return nil
-	}
-	data, err := repo.ReadFile(ctx, rev, path)
-	if err != nil {
-		return nil
-	}
-	f, err := flags.Parse(path+" at "+rev, data)
-	if err != nil {
-		return nil
-	}
-	return f
-}
 
 // FlagFileEnvNames lists the environments of the work tree's flag file, or
 // none when it is missing or does not parse (the flags checks say so).
