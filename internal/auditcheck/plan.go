@@ -158,7 +158,6 @@ func ReadFlagEnvs(ctx context.Context, repo Repository, dir string, cfg *config.
 	return envs, "", ""
 }
 
-
 // FlagFileEnvNames lists the environments of the work tree's flag file, or
 // none when it is missing or does not parse (the flags checks say so).
 func FlagFileEnvNames(dir string, cfg *config.Config) []string {
