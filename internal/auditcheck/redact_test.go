@@ -1,89 +1,20 @@
 package auditcheck
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
+	"github.com/releasebot/releasebot/internal/secrettest"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/config"
 )
-
-// hardSecrets are secrets with the characters each encoding changes (as in
-// audit's own tests of the redactor).
-var hardSecrets = []struct{ name, value string }{
-	{"quote and backslash", `pa"ss\wo'rd_2f9c`},
-	{"html", `<tok>&amp;_8d1e4b`},
-	{"spaces", "with space  s3cr3t_x"},
-	{"unicode", "ünïcødé-тайна-🔑-77"},
-	{"percent", "100%pure%20key+/="},
-	{"long", "lng_" + strings.Repeat("0123456789abcdef", 6)},
-}
-
-// encodings are the spellings a secret can take in a body or an error,
-// written here apart from the redactor's own list.
-var encodings = []struct {
-	name string
-	enc  func(string) string
-}{
-	{"raw", func(s string) string { return s }},
-	{"json", func(s string) string { b, _ := json.Marshal(s); return unquote(string(b)) }},
-	{"json ascii", jsonASCII},
-	{"json no html", func(s string) string { return jsonNoHTML(s) }},
-	{"go %q", func(s string) string { return unquote(fmt.Sprintf("%q", s)) }},
-	{"go %+q", func(s string) string { return unquote(fmt.Sprintf("%+q", s)) }},
-	{"query", url.QueryEscape},
-	{"path", url.PathEscape},
-	{"query lower hex", func(s string) string {
-		return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower)
-	}},
-	{"base64", func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }},
-	{"base64url", func(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) }},
-	{"base64 raw", func(s string) string { return base64.RawStdEncoding.EncodeToString([]byte(s)) }},
-	{"json in %q", func(s string) string {
-		b, _ := json.Marshal(s)
-		return unquote(fmt.Sprintf("%q", unquote(string(b))))
-	}},
-}
-
-func unquote(q string) string { return strings.TrimSuffix(strings.TrimPrefix(q, `"`), `"`) }
-
-// jsonNoHTML is s as a JSON encoder that leaves <, > and & alone writes it.
-func jsonNoHTML(s string) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return unquote(strings.TrimSuffix(buf.String(), "\n"))
-}
-
-// jsonASCII is s as ASCII-only JSON encoders (Python's json.dumps) write
-// it: every non-ASCII rune as \uXXXX, astral ones as a surrogate pair.
-func jsonASCII(s string) string {
-	var b strings.Builder
-	for _, c := range jsonNoHTML(s) {
-		switch {
-		case c < utf8.RuneSelf:
-			b.WriteRune(c)
-		case c > 0xFFFF:
-			c -= 0x10000
-			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xD800+(c>>10), 0xDC00+(c&0x3FF))
-		default:
-			fmt.Fprintf(&b, `\u%04x`, c)
-		}
-	}
-	return b.String()
-}
 
 // leaks returns the first piece of secret (8 runes, or all of a shorter one)
 // in any spelling the redactor knows that text holds.
@@ -105,15 +36,15 @@ func leaks(text, secret string) (string, bool) {
 // headline and the reason hold no piece of it.
 func TestHealthRedactsEverySpelling(t *testing.T) {
 	t.Parallel()
-	for _, sec := range hardSecrets {
-		for _, e := range encodings {
+	for _, sec := range secrettest.HardSecrets {
+		for _, e := range secrettest.Encodings {
 			for _, shape := range []struct{ name, body string }{
-				{"whole", `{"echo":"` + e.enc(sec.value) + `"`},
-				{"cut", `{"echo":"` + strings.Repeat("x", 62) + e.enc(sec.value) + `"`},
-				{"status", `{"status":"` + e.enc(sec.value) + `"}`},
-				{"plain", e.enc(sec.value)},
+				{"whole", `{"echo":"` + e.Enc(sec.Value) + `"`},
+				{"cut", `{"echo":"` + strings.Repeat("x", 62) + e.Enc(sec.Value) + `"`},
+				{"status", `{"status":"` + e.Enc(sec.Value) + `"}`},
+				{"plain", e.Enc(sec.Value)},
 			} {
-				t.Run(sec.name+"/"+e.name+"/"+shape.name, func(t *testing.T) {
+				t.Run(sec.Name+"/"+e.Name+"/"+shape.name, func(t *testing.T) {
 					t.Parallel()
 					srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 						fmt.Fprint(w, shape.body)
@@ -122,7 +53,7 @@ func TestHealthRedactsEverySpelling(t *testing.T) {
 					c := HealthCheck{Env: "stage", Source: "x", Endpoint: Endpoint{
 						URL:     srv.URL + "/health",
 						Headers: map[string]config.Template{"X-Api-Key": "${KEY}"},
-						Getenv:  func(string) string { return sec.value },
+						Getenv:  func(string) string { return sec.Value },
 					}}
 					rep := audit.Runner{Timeout: 5 * time.Second}.Run(context.Background(), c)
 					got := rep.Checks[0]
@@ -133,7 +64,7 @@ func TestHealthRedactsEverySpelling(t *testing.T) {
 						"markdown": rep.Markdown(), "json": string(rep.JSON()), "headline": rep.Headline(),
 						"reason": got.Reason, "observed": got.Evidence.Observed,
 					} {
-						if piece, ok := leaks(text, sec.value); ok {
+						if piece, ok := leaks(text, sec.Value); ok {
 							t.Errorf("%s holds %q: %s", what, piece, text)
 						}
 					}
