@@ -13,6 +13,7 @@ import (
 
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/limits/limitstest"
 )
 
 const limitToken = "ghp_limit_secret_4f2a9c"
@@ -31,27 +32,8 @@ func TestResponseBodyLimit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			done := make(chan int64, 1)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				var n int64
-				defer func() { done <- n }()
-				w.Header().Set("Content-Type", "application/json")
-				if tc.declared > 0 {
-					w.Header().Set("Content-Length", fmt.Sprint(tc.declared))
-				}
-				m, _ := fmt.Fprint(w, `{"name":"`)
-				n += int64(m)
-				chunk := []byte(strings.Repeat("x", 32<<10))
-				for n < 1<<30 && r.Context().Err() == nil { // bounded: 1 GiB at most
-					m, err := w.Write(chunk)
-					n += int64(m)
-					if err != nil {
-						return
-					}
-				}
-			}))
-			defer srv.Close()
-			c, err := ghstore.NewClient(ghstore.ClientOptions{BaseURL: srv.URL + "/api/v3", Credentials: ghstore.Credentials{Token: limitToken}})
+			srvURL, written := limitstest.Endless(t, `{"name":"`, tc.declared)
+			c, err := ghstore.NewClient(ghstore.ClientOptions{BaseURL: srvURL + "/api/v3", Credentials: ghstore.Credentials{Token: limitToken}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,12 +49,7 @@ func TestResponseBodyLimit(t *testing.T) {
 				t.Errorf("the error holds the token: %v", err)
 			}
 			took := time.Since(start)
-			select {
-			case n := <-done:
-				t.Logf("server wrote %d bytes; the call took %s", n, took)
-			case <-time.After(5 * time.Second):
-				t.Errorf("the server was still writing 5s after the call failed")
-			}
+			t.Logf("server wrote %d bytes; the call took %s", written(), took)
 		})
 	}
 }
