@@ -418,3 +418,37 @@ func TestLogCannotIssueCommands(t *testing.T) {
 		t.Errorf("an ordinary line was changed:\n%s", out)
 	}
 }
+
+// TestRuntimeConcurrent: steps that run in parallel share one Runtime; its
+// lines and output records do not interleave (run with -race).
+func TestRuntimeConcurrent(t *testing.T) {
+	t.Parallel()
+	path, e := outputFile(t)
+	rt, out := newRT(e)
+	done := make(chan struct{})
+	for i := 0; i < 8; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			rt.AddMask(fmt.Sprintf("secret-%d", i))
+			rt.Warning(fmt.Sprintf("w %d secret-%d", i, i), Props{})
+			if err := rt.SetOutput(fmt.Sprintf("o%d", i), fmt.Sprintf("v\n%d", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		<-done
+	}
+	data, _ := os.ReadFile(path)
+	if got := parseRunnerFile(t, string(data)); len(got) != 8 {
+		t.Errorf("%d outputs read back", len(got))
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if !strings.HasPrefix(l, "::add-mask::secret-") && !strings.HasPrefix(l, "::warning::w ") {
+			t.Errorf("interleaved line %q", l)
+		}
+		if strings.HasPrefix(l, "::warning::") && strings.Contains(l, "secret-") {
+			t.Errorf("unmasked: %q", l)
+		}
+	}
+}
