@@ -452,3 +452,26 @@ func TestRuntimeConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestDesignOutputNames: every output of DESIGN §2 is a name SetOutput takes.
+func TestDesignOutputNames(t *testing.T) {
+	t.Parallel()
+	path, e := outputFile(t)
+	rt, _ := newRT(e)
+	names := []string{"version", "release-pr", "release-url", "notes-path", "audit-status", "mode", "flag-commit"}
+	for _, n := range names {
+		if err := rt.SetOutput(n, n+"-value"); err != nil {
+			t.Errorf("SetOutput(%q): %v", n, err)
+		}
+	}
+	data, _ := os.ReadFile(path)
+	got := parseRunnerFile(t, string(data))
+	if len(got) != len(names) {
+		t.Fatalf("read back %q", got)
+	}
+	for i, n := range names {
+		if got[i] != [2]string{n, n + "-value"} {
+			t.Errorf("output %d = %q", i, got[i])
+		}
+	}
+}
