@@ -3,11 +3,11 @@ package action
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 
 	"github.com/releasebot/releasebot/internal/failure"
 	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/repofile"
 )
 
 // EventFileLimit bounds the event file read from GITHUB_EVENT_PATH: 25 MiB,
@@ -128,18 +128,15 @@ type Branch struct {
 // cannot be read, is over EventFileLimit, or does not parse (see
 // ParseEvent).
 func ReadEvent(name, path string) (Event, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Event{}, failure.Wrap(failure.BadInput, err, "the event file GITHUB_EVENT_PATH=%s cannot be read; the runner writes it — run releasebot's Action in a GitHub Actions job", quoted(path))
-	}
-	defer f.Close()
-	data, err := limits.ReadAll(f, EventFileLimit, "the event file GITHUB_EVENT_PATH")
+	// The runner's file, not the repository's: a link to it is followed, but
+	// a FIFO or a directory is refused without blocking (repofile.ReadNamed).
+	data, err := repofile.ReadNamed(path, "the event file GITHUB_EVENT_PATH", EventFileLimit)
 	if err != nil {
 		var tl *limits.TooLargeError
 		if errors.As(err, &tl) {
 			return Event{}, failure.Wrap(failure.BadInput, err, "%s", tl.Error())
 		}
-		return Event{}, failure.Wrap(failure.BadInput, err, "the event file GITHUB_EVENT_PATH=%s cannot be read", quoted(path))
+		return Event{}, failure.Wrap(failure.BadInput, err, "the event file GITHUB_EVENT_PATH=%s cannot be read; the runner writes it — run releasebot's Action in a GitHub Actions job", quoted(path))
 	}
 	return ParseEvent(name, data)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/releasebot/releasebot/internal/failure"
@@ -111,8 +112,13 @@ func TestReadEventRefuses(t *testing.T) {
 	if _, err := ReadEvent("push", exact); err != nil {
 		t.Errorf("an event file of exactly the limit: %v", err)
 	}
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ name, path, says string }{
-		{"too large", big, "the event file GITHUB_EVENT_PATH is larger than releasebot's limit of 25 MiB"},
+		{"too large", big, "over releasebot's limit of 25 MiB"},
+		{"a FIFO, without blocking", fifo, "cannot be read"},
 		{"missing", filepath.Join(dir, "absent.json"), "GITHUB_EVENT_PATH="},
 		{"a directory", dir, "cannot be read"},
 	} {
