@@ -53,6 +53,12 @@ type Store struct {
 
 	mu    sync.Mutex
 	trees map[string]string // commit → its tree, from listings and our commits
+	// flags is commit → the flag file's blob there, known for certain: read
+	// at that commit, or written by our own commit. read is commit → the
+	// blob ReadTip read at the branch while it listed that commit as the
+	// tip, which Commit verifies unless flags agrees (see ReadTip).
+	flags map[string]string
+	read  map[string]string
 }
 
 // NewStore returns the Store of repo ("owner/name") on client, with the
@@ -104,7 +110,14 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 		return chatops.Snapshot{}, failed(err, "could not read the flag branch %s of %s", s.Branch, s.repo())
 	}
 	rev := ref.GetObject().GetSHA()
-	data, err := s.file(ctx, rev, s.FlagsFile, "the flag file")
+	data, blob, err := s.fileBlob(ctx, rev, s.FlagsFile, "the flag file")
+	s.rememberFlags(rev, blob)
+	return s.snapshot(rev, data, err)
+}
+
+// snapshot is Read's answer for the flag file read at rev: data, or err
+// classified as Read documents.
+func (s *Store) snapshot(rev string, data []byte, err error) (chatops.Snapshot, error) {
 	var refused *repofile.Error
 	var tooLarge *limits.TooLargeError
 	if errors.As(err, &refused) || errors.As(err, &tooLarge) {
@@ -128,37 +141,43 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 // is a *limits.TooLargeError, refused before its blob is fetched. A missing
 // file is chatops.ErrNoFlagFile.
 func (s *Store) file(ctx context.Context, rev, path, what string) ([]byte, error) {
+	data, _, err := s.fileBlob(ctx, rev, path, what)
+	return data, err
+}
+
+// fileBlob is file, and the file's blob id as the contents API states it.
+func (s *Store) fileBlob(ctx context.Context, rev, path, what string) ([]byte, string, error) {
 	fc, dc, _, err := s.Client.Repositories.GetContents(ctx, s.Owner, s.Repo, path, &gh.RepositoryContentGetOptions{Ref: rev})
 	if err != nil {
 		if status(err) == http.StatusNotFound {
-			return nil, fmt.Errorf("%s at %.7s on %s: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
+			return nil, "", fmt.Errorf("%s at %.7s on %s: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
 		}
-		return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+		return nil, "", failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
 	}
 	name := fmt.Sprintf("%s %s at %.7s on %s", what, path, rev, s.repo())
 	if err := checkContent(name, path, fc, dc != nil); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var data []byte
 	if fc.GetEncoding() == "none" || (fc.Content == nil && fc.GetSize() > 0) {
 		raw, _, err := s.Client.Git.GetBlobRaw(ctx, s.Owner, s.Repo, fc.GetSHA())
 		if err != nil {
-			return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+			return nil, "", failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
 		}
 		data = raw
 	} else {
 		text, err := fc.GetContent()
 		if err != nil {
-			return nil, fmt.Errorf("could not decode %s at %.7s on %s: %w", path, rev, s.repo(), err)
+			return nil, "", fmt.Errorf("could not decode %s at %.7s on %s: %w", path, rev, s.repo(), err)
 		}
 		data = []byte(text)
 	}
 	// The stated size decided before the fetch; what came is held to the
 	// limit too, so a size the API got wrong cannot let a larger file in.
 	if int64(len(data)) > limits.RepoFile {
-		return nil, &limits.TooLargeError{What: name, Size: int64(len(data)), Limit: limits.RepoFile}
+		return nil, "", &limits.TooLargeError{What: name, Size: int64(len(data)), Limit: limits.RepoFile}
 	}
-	return data, nil
+	return data, fc.GetSHA(), nil
 }
 
 // checkContent is repofile's rule for a contents API answer about path: fc
@@ -195,8 +214,12 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	if len(files) == 0 {
 		return "", errors.New("nothing to commit")
 	}
+	// Checked while the tree and the commit are made; waited for before the
+	// ref moves (see ReadTip).
+	wait := s.verify(ctx, base)
 	baseTree, err := s.treeOf(ctx, base)
 	if err != nil {
+		_ = wait()
 		return "", err
 	}
 	paths := make([]string, 0, len(files))
@@ -234,6 +257,9 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	}
 	sha := commit.GetSHA()
 	s.remember(sha, tree.GetSHA())
+	if err := wait(); err != nil {
+		return "", err
+	}
 	_, _, err = s.Client.Git.UpdateRef(ctx, s.Owner, s.Repo, &gh.Reference{
 		Ref: gh.String(s.ref()), Object: &gh.GitObject{SHA: gh.String(sha)},
 	}, false)
@@ -250,6 +276,9 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 			}
 		}
 		return "", failed(err, "could not move %s of %s to the new commit", s.Branch, s.repo())
+	}
+	if data, ok := files[s.FlagsFile]; ok {
+		s.rememberFlags(sha, blobID(data))
 	}
 	return sha, nil
 }
@@ -290,20 +319,23 @@ func (s *Store) remember(commit, tree string) {
 // commits of the last RequestMaxAge: one request when the branch has had at
 // most 100 commits in that time.
 func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo, bool, error) {
-	window := s.RequestWindow
-	if window <= 0 {
-		window = chatops.DefaultRequestWindow
-	}
-	maxAge := s.RequestMaxAge
-	if maxAge <= 0 {
-		maxAge = chatops.DefaultRequestMaxAge
-	}
-	opts := &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-maxAge), ListOptions: gh.ListOptions{PerPage: min(window, 100)}}
+	opts, window := s.listOptions()
+	return s.scan(ctx, id, opts, window, nil, nil)
+}
+
+// scan looks for the request id in the listing of opts, up to window
+// commits; first and resp, when resp is not nil, are its first page,
+// already read.
+func (s *Store) scan(ctx context.Context, id string, opts *gh.CommitsListOptions, window int, first []*gh.RepositoryCommit, resp *gh.Response) (chatops.CommitInfo, bool, error) {
 	for page, read := 1, 0; read < window; page++ {
-		opts.Page = page
-		commits, resp, err := s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
-		if err != nil {
-			return chatops.CommitInfo{}, false, failed(err, "could not list the commits of %s on %s", s.Branch, s.repo())
+		commits := first
+		if page > 1 || resp == nil {
+			opts.Page = page
+			var err error
+			commits, resp, err = s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
+			if err != nil {
+				return chatops.CommitInfo{}, false, failed(err, "could not list the commits of %s on %s", s.Branch, s.repo())
+			}
 		}
 		for _, c := range commits {
 			s.remember(c.GetSHA(), c.GetCommit().GetTree().GetSHA())
