@@ -59,6 +59,7 @@ type Store struct {
 	// tip, which Commit verifies unless flags agrees (see ReadTip).
 	flags map[string]string
 	read  map[string]string
+	pre   *tipReads // a Prefetch adopted, for the next ReadTip
 }
 
 // NewStore returns the Store of repo ("owner/name") on client, with the
@@ -147,14 +148,15 @@ func (s *Store) file(ctx context.Context, rev, path, what string) ([]byte, error
 
 // fileBlob is file, and the file's blob id as the contents API states it.
 func (s *Store) fileBlob(ctx context.Context, rev, path, what string) ([]byte, string, error) {
+	at := revName(rev)
 	fc, dc, _, err := s.Client.Repositories.GetContents(ctx, s.Owner, s.Repo, path, &gh.RepositoryContentGetOptions{Ref: rev})
 	if err != nil {
 		if status(err) == http.StatusNotFound {
-			return nil, "", fmt.Errorf("%s at %.7s on %s: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
+			return nil, "", fmt.Errorf("%s at %s on %s: %w", path, at, s.repo(), chatops.ErrNoFlagFile)
 		}
-		return nil, "", failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+		return nil, "", failed(err, "could not read %s at %s on %s", path, at, s.repo())
 	}
-	name := fmt.Sprintf("%s %s at %.7s on %s", what, path, rev, s.repo())
+	name := fmt.Sprintf("%s %s at %s on %s", what, path, at, s.repo())
 	if err := checkContent(name, path, fc, dc != nil); err != nil {
 		return nil, "", err
 	}
@@ -162,13 +164,13 @@ func (s *Store) fileBlob(ctx context.Context, rev, path, what string) ([]byte, s
 	if fc.GetEncoding() == "none" || (fc.Content == nil && fc.GetSize() > 0) {
 		raw, _, err := s.Client.Git.GetBlobRaw(ctx, s.Owner, s.Repo, fc.GetSHA())
 		if err != nil {
-			return nil, "", failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+			return nil, "", failed(err, "could not read %s at %s on %s", path, at, s.repo())
 		}
 		data = raw
 	} else {
 		text, err := fc.GetContent()
 		if err != nil {
-			return nil, "", fmt.Errorf("could not decode %s at %.7s on %s: %w", path, rev, s.repo(), err)
+			return nil, "", fmt.Errorf("could not decode %s at %s on %s: %w", path, at, s.repo(), err)
 		}
 		data = []byte(text)
 	}
@@ -400,7 +402,7 @@ func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) 
 	}
 	data, err := s.file(ctx, ref, path, "the file")
 	if errors.Is(err, chatops.ErrNoFlagFile) {
-		return nil, fmt.Errorf("%s at %s on %s: %w", path, ref, s.repo(), fs.ErrNotExist)
+		return nil, fmt.Errorf("%s at %s on %s: %w", path, revName(ref), s.repo(), fs.ErrNotExist)
 	}
 	var refused *repofile.Error
 	var tooLarge *limits.TooLargeError

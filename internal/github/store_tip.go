@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -33,28 +35,20 @@ import (
 // file (it read it at that commit, or made the commit). A mismatch is
 // chatops.ErrConflict, and nothing moves.
 func (s *Store) ReadTip(ctx context.Context, id string) (chatops.Tip, error) {
-	var (
-		wg   sync.WaitGroup
-		data []byte
-		blob string
-		ferr error
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		data, blob, ferr = s.fileBlob(ctx, s.Branch, s.FlagsFile, "the flag file")
-	}()
-	opts, window := s.listOptions()
-	opts.Page = 1
-	first, resp, err := s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
-	wg.Wait()
-	if err != nil {
-		return chatops.Tip{}, failed(err, "could not list the commits of %s on %s", s.Branch, s.repo())
+	s.mu.Lock()
+	r := s.pre
+	s.pre = nil
+	s.mu.Unlock()
+	if r == nil || s.now().Sub(r.at) > PrefetchMaxAge {
+		r = s.reads(ctx, s.Branch)
+	}
+	if r.listErr != nil {
+		return chatops.Tip{}, failed(r.listErr, "could not list the commits of %s on %s", s.Branch, s.repo())
 	}
 	var tip chatops.Tip
 	rev := ""
-	if len(first) > 0 {
-		rev = first[0].GetSHA()
+	if len(r.first) > 0 {
+		rev = r.first[0].GetSHA()
 	} else {
 		ref, _, err := s.Client.Git.GetRef(ctx, s.Owner, s.Repo, s.ref())
 		if err != nil {
@@ -67,17 +61,87 @@ func (s *Store) ReadTip(ctx context.Context, id string) (chatops.Tip, error) {
 		}
 		rev = ref.GetObject().GetSHA()
 	}
-	if ferr == nil {
+	if r.fileErr == nil {
 		s.mu.Lock()
 		if s.read == nil || len(s.read) >= 1024 {
 			s.read = map[string]string{}
 		}
-		s.read[rev] = blob
+		s.read[rev] = r.blob
 		s.mu.Unlock()
 	}
-	tip.Snapshot, tip.ReadErr = s.snapshot(rev, data, ferr)
-	tip.Request, tip.Found, err = s.scan(ctx, id, opts, window, first, resp)
+	tip.Snapshot, tip.ReadErr = s.snapshot(rev, r.data, r.fileErr)
+	opts, window := s.listOptions()
+	var err error
+	tip.Request, tip.Found, err = s.scan(ctx, id, opts, window, r.first, r.resp)
 	return tip, err
+}
+
+// tipReads are ReadTip's two requests, sent together, and what they
+// answered.
+type tipReads struct {
+	at      time.Time
+	first   []*gh.RepositoryCommit // the window's first page, newest first
+	resp    *gh.Response
+	listErr error
+	data    []byte
+	blob    string
+	fileErr error
+}
+
+// reads sends ReadTip's two requests on branch ("": the default branch).
+func (s *Store) reads(ctx context.Context, branch string) *tipReads {
+	r := &tipReads{at: s.now()}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.data, r.blob, r.fileErr = s.fileBlob(ctx, branch, s.FlagsFile, "the flag file")
+	}()
+	opts, _ := s.listOptions()
+	opts.SHA, opts.Page = branch, 1
+	r.first, r.resp, r.listErr = s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
+	wg.Wait()
+	return r
+}
+
+// PrefetchMaxAge is how old a Prefetch may be when a store's first ReadTip
+// uses it; an older one is read again.
+const PrefetchMaxAge = 10 * time.Second
+
+// Prefetched is ReadTip's reads made on a repository's default branch
+// before a store was opened on it (see Prefetch).
+type Prefetched struct {
+	flagsFile string
+	r         *tipReads
+}
+
+// Prefetch sends ReadTip's two requests (the window's first page of
+// commits and flagsFile) on repo's default branch now, before the flag
+// branch is known: OpenGitHub reads the configuration at the same time,
+// and in the common case the flag branch is the default branch and the
+// flag file where the defaults put it. Adopt hands them to the store that
+// turns out to need them. A failed read is not kept: the store reads again
+// and reports its own error.
+func Prefetch(ctx context.Context, client *gh.Client, repo, flagsFile string) *Prefetched {
+	owner, name, _ := strings.Cut(repo, "/")
+	s := &Store{Client: client, Owner: owner, Repo: name, FlagsFile: strings.TrimPrefix(flagsFile, "/")}
+	return &Prefetched{flagsFile: s.FlagsFile, r: s.reads(ctx, "")}
+}
+
+// Adopt gives the store p when p read the store's flag file and branch is
+// the repository's default branch, as the caller learnt it. The store's
+// next ReadTip uses p instead of reading, once, if p is at most
+// PrefetchMaxAge old; the compare-and-swap and ReadTip's check of the
+// flag file hold as for any read. It reports whether p was adopted.
+func (s *Store) Adopt(p *Prefetched, defaultBranch string) bool {
+	if p == nil || p.flagsFile != s.FlagsFile || defaultBranch == "" || s.Branch != defaultBranch ||
+		p.r.listErr != nil || p.r.fileErr != nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pre = p.r
+	return true
 }
 
 // verify starts checking that the flag file at base is the blob ReadTip
@@ -147,4 +211,18 @@ func (s *Store) listOptions() (*gh.CommitsListOptions, int) {
 		maxAge = chatops.DefaultRequestMaxAge
 	}
 	return &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-maxAge), ListOptions: gh.ListOptions{PerPage: min(window, 100)}}, window
+}
+
+// revName names rev in messages: a commit id by its first seven digits, a
+// branch by its name, no ref as the default branch.
+func revName(rev string) string {
+	if rev == "" {
+		return "the default branch"
+	}
+	if len(rev) == 40 {
+		if _, err := hex.DecodeString(rev); err == nil {
+			return rev[:7]
+		}
+	}
+	return rev
 }
