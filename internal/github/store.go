@@ -29,10 +29,11 @@ import (
 // is chatops.ErrConflict. The zero values of the optional fields are the
 // defaults.
 //
-// On the happy path a command costs 6 requests: the request-id lookup (one
-// page of commits), the ref and the flag file (Read), and the tree, commit
-// and ref update (Commit). The base commit's tree comes from the lookup's
-// listing; when it is not there, Commit asks for the base commit (one more).
+// On the happy path a command costs 5 or 6 requests in 4 round trips:
+// ReadTip's commits list (the tip, its tree and the request window) and flag
+// file, sent together; then the tree, with the check of the flag file beside
+// it when the tip is not the store's own last commit (see ReadTip); the
+// commit; the ref update.
 type Store struct {
 	Client      *gh.Client
 	Owner, Repo string
@@ -55,10 +56,11 @@ type Store struct {
 	trees map[string]string // commit → its tree, from listings and our commits
 	// flags is commit → the flag file's blob there, known for certain: read
 	// at that commit, or written by our own commit. read is commit → the
-	// blob ReadTip read at the branch while it listed that commit as the
-	// tip, which Commit verifies unless flags agrees (see ReadTip).
+	// blob a request's ReadTip read at the branch while it listed that
+	// commit as the tip, which Commit verifies unless flags agrees (see
+	// ReadTip).
 	flags map[string]string
-	read  map[string]string
+	read  map[readKey]string
 	pre   *tipReads // a Prefetch adopted, for the next ReadTip
 }
 
@@ -218,7 +220,7 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	}
 	// Checked while the tree and the commit are made; waited for before the
 	// ref moves (see ReadTip).
-	wait := s.verify(ctx, base)
+	wait := s.verify(ctx, base, message)
 	baseTree, err := s.treeOf(ctx, base)
 	if err != nil {
 		_ = wait()

@@ -29,11 +29,13 @@ import (
 // compare-and-swap from that tip fails and the command reads again. A tip
 // newer than the file would let a commit built on an old file land on a
 // new tip and undo what came between; so the blob read is remembered
-// against the tip, and Commit checks it against the flag file at the tip
-// (one request, sent while the tree and the commit are made, waited for
-// before the ref moves), unless the store already knows that commit's flag
-// file (it read it at that commit, or made the commit). A mismatch is
-// chatops.ErrConflict, and nothing moves.
+// against the tip and the request id, and Commit (which finds the id in its
+// message) checks it against the flag file at the tip: one request, sent
+// while the tree and the commit are made, waited for before the ref moves;
+// none when the store already knows that commit's flag file (it read it at
+// that commit, or made the commit). A mismatch is chatops.ErrConflict, and
+// nothing moves; the next ReadTip, knowing the tip's file, reads it at the
+// tip when the branch still gives another.
 func (s *Store) ReadTip(ctx context.Context, id string) (chatops.Tip, error) {
 	s.mu.Lock()
 	r := s.pre
@@ -61,13 +63,12 @@ func (s *Store) ReadTip(ctx context.Context, id string) (chatops.Tip, error) {
 		}
 		rev = ref.GetObject().GetSHA()
 	}
-	if r.fileErr == nil {
-		s.mu.Lock()
-		if s.read == nil || len(s.read) >= 1024 {
-			s.read = map[string]string{}
-		}
-		s.read[rev] = r.blob
-		s.mu.Unlock()
+	if r.fileErr == nil && !s.noteRead(rev, id, r.blob) {
+		// The file read is known not to be the tip's: read it at the tip.
+		data, blob, err := s.fileBlob(ctx, rev, s.FlagsFile, "the flag file")
+		s.rememberFlags(rev, blob)
+		s.noteRead(rev, id, blob)
+		r.data, r.fileErr = data, err
 	}
 	tip.Snapshot, tip.ReadErr = s.snapshot(rev, r.data, r.fileErr)
 	opts, window := s.listOptions()
@@ -144,12 +145,41 @@ func (s *Store) Adopt(p *Prefetched, defaultBranch string) bool {
 	return true
 }
 
-// verify starts checking that the flag file at base is the blob ReadTip
-// read there; wait returns nil when it is (or when there is nothing to
-// check), chatops.ErrConflict when it is not.
-func (s *Store) verify(ctx context.Context, base string) (wait func() error) {
+// noteRead records that ReadTip, for request id, read blob at the branch
+// while it listed rev as the tip, for Commit to check. It reports false
+// when the store knows rev's flag file to be another blob: the read cannot
+// be used. The record is per request id because Commit learns which read a
+// command used only from the request id in its message; a command's
+// attempts run one after another, so each read replaces the last.
+func (s *Store) noteRead(rev, id, blob string) bool {
 	s.mu.Lock()
-	read, speculative := s.read[base]
+	defer s.mu.Unlock()
+	if known, ok := s.flags[rev]; ok && known != blob {
+		return false
+	}
+	if s.read == nil || len(s.read) >= 1024 {
+		s.read = map[readKey]string{}
+	}
+	s.read[readKey{rev, id}] = blob
+	return true
+}
+
+// readKey is one command's read at one tip.
+type readKey struct{ rev, id string }
+
+// verify starts checking that the flag file at base is the blob ReadTip
+// read there for the request whose id message carries; wait returns nil when it is (or when there is nothing to
+// check), chatops.ErrConflict when it is not.
+func (s *Store) verify(ctx context.Context, base, message string) (wait func() error) {
+	s.mu.Lock()
+	read, speculative := "", false
+	for k, blob := range s.read {
+		if k.rev == base && chatops.HasRequest(message, k.id) {
+			read, speculative = blob, true
+			delete(s.read, k)
+			break
+		}
+	}
 	known, ok := s.flags[base]
 	s.mu.Unlock()
 	if !speculative || ok && known == read {
@@ -165,6 +195,7 @@ func (s *Store) verify(ctx context.Context, base string) (wait func() error) {
 		case err != nil:
 			done <- err
 		case blob != read:
+			s.rememberFlags(base, blob)
 			done <- s.moved(base)
 		default:
 			s.rememberFlags(base, blob)
