@@ -51,17 +51,18 @@ type Store struct {
 	Author *gh.CommitAuthor
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Memory, when set, is shared with the process's other stores (see
+	// FlagMemory); by default the store keeps its own.
+	Memory *FlagMemory
 
 	mu    sync.Mutex
 	trees map[string]string // commit → its tree, from listings and our commits
-	// flags is commit → the flag file's blob there, known for certain: read
-	// at that commit, or written by our own commit. read is commit → the
-	// blob a request's ReadTip read at the branch while it listed that
-	// commit as the tip, which Commit verifies unless flags agrees (see
-	// ReadTip).
-	flags map[string]string
-	read  map[readKey]string
-	pre   *tipReads // a Prefetch adopted, for the next ReadTip
+	own   *FlagMemory       // the memory when Memory is nil
+	// read is the blob a request's ReadTip read at the branch while it
+	// listed a commit as the tip, which Commit verifies unless the memory
+	// agrees (see ReadTip).
+	read map[readKey]string
+	pre  *tipReads // a Prefetch adopted, for the next ReadTip
 }
 
 // NewStore returns the Store of repo ("owner/name") on client, with the

@@ -152,11 +152,11 @@ func (s *Store) Adopt(p *Prefetched, defaultBranch string) bool {
 // command used only from the request id in its message; a command's
 // attempts run one after another, so each read replaces the last.
 func (s *Store) noteRead(rev, id, blob string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if known, ok := s.flags[rev]; ok && known != blob {
+	if known, ok := s.memory().get(s.flagKey(rev)); ok && known != blob {
 		return false
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.read == nil || len(s.read) >= 1024 {
 		s.read = map[readKey]string{}
 	}
@@ -180,8 +180,8 @@ func (s *Store) verify(ctx context.Context, base, message string) (wait func() e
 			break
 		}
 	}
-	known, ok := s.flags[base]
 	s.mu.Unlock()
+	known, ok := s.memory().get(s.flagKey(base))
 	if !speculative || ok && known == read {
 		return func() error { return nil }
 	}
@@ -214,12 +214,51 @@ func (s *Store) rememberFlags(commit, blob string) {
 	if commit == "" || blob == "" {
 		return
 	}
+	s.memory().put(s.flagKey(commit), blob)
+}
+
+func (s *Store) flagKey(commit string) string {
+	return s.repo() + "\x00" + s.FlagsFile + "\x00" + commit
+}
+
+func (s *Store) memory() *FlagMemory {
+	if s.Memory != nil {
+		return s.Memory
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.flags == nil || len(s.flags) >= 1024 {
-		s.flags = map[string]string{}
+	if s.own == nil {
+		s.own = &FlagMemory{}
 	}
-	s.flags[commit] = blob
+	return s.own
+}
+
+// FlagMemory remembers, for commits of flag branches, which blob the flag
+// file is there: what a store read at a commit, or wrote in its own. Facts
+// about immutable commits never go stale, so stores of one process may
+// share one (Store.Memory): a command opened afresh then trusts the flag
+// file of the commit an earlier command made, without checking it again.
+// It keeps at most 4096 entries, starting over when full. The zero value
+// is ready; it is safe for concurrent use.
+type FlagMemory struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (f *FlagMemory) get(k string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.m[k]
+	return v, ok
+}
+
+func (f *FlagMemory) put(k, v string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil || len(f.m) >= 4096 {
+		f.m = map[string]string{}
+	}
+	f.m[k] = v
 }
 
 // blobID is git's id of a blob holding data (SHA-1, as GitHub's

@@ -120,6 +120,7 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 	if err != nil {
 		return nil, failure.Wrap(failure.Remote, err, "%v", err)
 	}
+	store.Memory = &cc.flags
 	store.Adopt(pre, defaultBranch)
 	getenv := o.Getenv
 	if getenv == nil {

@@ -223,8 +223,10 @@ func equalRounds(a, b [][]string) bool {
 }
 
 // TestRoundTripsReplayAndLaterCommands: a redelivered command is found in
-// the one commits list and writes nothing; a second command in the same
-// process knows the flag file of the commit it made and skips the check.
+// the one commits list and writes nothing; a later command in the same
+// process, opened afresh or on the same store, knows the flag file of the
+// commit the process made and skips the check: 6 calls, the configuration
+// included, in 4 round trips.
 func TestRoundTripsReplayAndLaterCommands(t *testing.T) {
 	ww := newWireWorld(t)
 	o := repository.GitHubOptions{DefaultBranch: "main"}
@@ -241,13 +243,23 @@ func TestRoundTripsReplayAndLaterCommands(t *testing.T) {
 		t.Errorf("replay round trips:\n got %q\nwant %q", got, want)
 	}
 
+	// A command opened afresh by the same process (one ClientCreator, as a
+	// server has) trusts the flag file of the commit the first one made.
+	ww.wire.reset()
+	if r := ww.run(t, o, "/toggle FF_A on", "github-comment:10"); r.Outcome != chatops.Done {
+		t.Fatalf("%v %q", r.Outcome, r.Text)
+	}
+	if got, want := ww.wire.rounds(), [][]string{{getConfig, listTip, getFlags}, {makeTree}, {makeCommit}, {moveRef}}; !equalRounds(got, want) {
+		t.Errorf("a fresh command after our own commit:\n got %q\nwant %q", got, want)
+	}
+
 	opened, err := repository.OpenGitHub(context.Background(), ww.cc, "acme/web", o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := opened.Service()
 	actor := chatops.Actor{Name: "ana", Via: "slack"}
-	if r := svc.Run(context.Background(), chatops.Request{Text: "/toggle FF_A on", ID: "s1", Actor: actor}); r.Outcome != chatops.Done {
+	if r := svc.Run(context.Background(), chatops.Request{Text: "/toggle FF_A off", ID: "s1", Actor: actor}); r.Outcome != chatops.Done {
 		t.Fatalf("%v %q", r.Outcome, r.Text)
 	}
 	ww.wire.reset()
