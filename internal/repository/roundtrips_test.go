@@ -126,12 +126,13 @@ type wireWorld struct {
 	cc   *repository.ClientCreator
 }
 
-func newWireWorld(t *testing.T) *wireWorld {
+func newWireWorld(t *testing.T, files ...map[string][]byte) *wireWorld {
 	t.Helper()
 	emu := githubemu.NewTest(t, githubemu.Options{Dir: t.TempDir(), Tokens: map[string]string{"ghp_token": "ci"}})
-	if err := emu.CreateRepo("acme", "web", githubemu.RepoOptions{Files: map[string][]byte{
-		".release/flags.yaml": []byte(wireFlags), ".github/releasebot.yml": []byte(wireConfig),
-	}}); err != nil {
+	if len(files) == 0 {
+		files = append(files, map[string][]byte{".release/flags.yaml": []byte(wireFlags), ".github/releasebot.yml": []byte(wireConfig)})
+	}
+	if err := emu.CreateRepo("acme", "web", githubemu.RepoOptions{Files: files[0]}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(emu.Handler())
@@ -170,34 +171,44 @@ const (
 // in a fresh process (the configuration read included) and groups them by
 // round trip: what /rollback waits for against github.com.
 func TestRoundTripsPerCommand(t *testing.T) {
+	otherFile := map[string][]byte{"ops/flags.yaml": []byte(wireFlags), ".github/releasebot.yml": []byte("flags_file: ops/flags.yaml\n" + wireConfig)}
 	for _, tc := range []struct {
 		name  string
+		files map[string][]byte
 		opts  repository.GitHubOptions
 		text  string
 		want  [][]string
 		calls int
 	}{
-		{"rollback", repository.GitHubOptions{}, "/rollback", [][]string{
+		{"rollback", nil, repository.GitHubOptions{}, "/rollback", [][]string{
 			{getRepo, getConfig, listTip, getFlags}, {checkFlags, makeTree}, {makeCommit}, {moveRef},
 		}, 8},
-		{"rollback, default branch from the event", repository.GitHubOptions{DefaultBranch: "main"}, "/rollback", [][]string{
+		{"rollback, default branch from the event", nil, repository.GitHubOptions{DefaultBranch: "main"}, "/rollback", [][]string{
 			{getConfig, listTip, getFlags}, {checkFlags, makeTree}, {makeCommit}, {moveRef},
 		}, 7},
-		{"toggle", repository.GitHubOptions{DefaultBranch: "main"}, "/toggle FF_A on", [][]string{
+		{"toggle", nil, repository.GitHubOptions{DefaultBranch: "main"}, "/toggle FF_A on", [][]string{
 			{getConfig, listTip, getFlags}, {checkFlags, makeTree}, {makeCommit}, {moveRef},
 		}, 7},
-		{"lowering the canary asks no gate", repository.GitHubOptions{DefaultBranch: "main"}, "/canary 10", [][]string{
+		{"lowering the canary asks no gate", nil, repository.GitHubOptions{DefaultBranch: "main"}, "/canary 10", [][]string{
 			{getConfig, listTip, getFlags}, {checkFlags, makeTree}, {makeCommit}, {moveRef},
 		}, 7},
-		{"a gated raise looks up the release", repository.GitHubOptions{DefaultBranch: "main"}, "/canary 100", [][]string{
+		{"a gated raise looks up the release", nil, repository.GitHubOptions{DefaultBranch: "main"}, "/canary 100", [][]string{
 			{getConfig, listTip, getFlags}, {releases}, {checkFlags, makeTree}, {makeCommit}, {moveRef},
 		}, 8},
-		{"nothing to do writes nothing", repository.GitHubOptions{DefaultBranch: "main"}, "/canary 50", [][]string{
+		{"nothing to do writes nothing", nil, repository.GitHubOptions{DefaultBranch: "main"}, "/canary 50", [][]string{
 			{getConfig, listTip, getFlags},
 		}, 3},
+		{"the configuration names another flag file", otherFile, repository.GitHubOptions{DefaultBranch: "main"}, "/rollback", [][]string{
+			{getConfig, listTip, getFlags}, {listTip, "GET /contents/ops/flags.yaml@main"},
+			{"GET /contents/ops/flags.yaml@sha", makeTree}, {makeCommit}, {moveRef},
+		}, 9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ww := newWireWorld(t)
+			var files []map[string][]byte
+			if tc.files != nil {
+				files = append(files, tc.files)
+			}
+			ww := newWireWorld(t, files...)
 			r := ww.run(t, tc.opts, tc.text, "github-comment:1")
 			if r.Outcome != chatops.Done && r.Outcome != chatops.NoChange {
 				t.Fatalf("%v %q", r.Outcome, r.Text)
