@@ -146,6 +146,12 @@ func replyFor(err error, requestID string) Reply {
 // load reads and parses the flag file at the tip of the flag branch.
 func (s *Service) load(ctx context.Context) (Snapshot, *flags.File, error) {
 	snap, err := s.Store.Read(ctx)
+	return s.parse(snap, err)
+}
+
+// parse checks what a store read (snap, and Read's error) and parses the
+// flag file.
+func (s *Service) parse(snap Snapshot, err error) (Snapshot, *flags.File, error) {
 	path := s.Config.FlagsFile
 	switch {
 	case errors.Is(err, ErrNoFlagFile):
@@ -270,8 +276,18 @@ func (s *Service) read(ctx context.Context, id string) (tipRead, error) {
 		return rd, err
 	}
 	defer unlock()
-	// The request-id lookup and the read are independent: on GitHub, doing
-	// them together saves a round trip of the command's six.
+	if tr, ok := s.Store.(TipReader); ok {
+		// One read gives both (GitHub: the commits list names the tip).
+		tip, err := tr.ReadTip(ctx, id)
+		rd.snap, rd.file, rd.loadErr = s.parse(tip.Snapshot, tip.ReadErr)
+		if err != nil {
+			return rd, storeFailure(err, fmt.Sprintf("could not look for request %s in the history", echo(id)), "")
+		}
+		rd.req, rd.found = tip.Request, tip.Found
+		return rd, nil
+	}
+	// The request-id lookup and the read are independent: doing them
+	// together saves a round trip.
 	loaded := make(chan struct{})
 	go func() {
 		defer close(loaded)

@@ -48,6 +48,25 @@ type Store interface {
 	History(ctx context.Context, path string, limit int) ([]CommitInfo, error)
 }
 
+// TipReader is implemented by stores that read the tip of the flag branch
+// and look for a request id in one go: on GitHub one commits list gives the
+// tip, its tree and the history the lookup scans. ReadTip answers what Read
+// and FindRequest would: Tip.Snapshot and Tip.ReadErr are Read's answer (its
+// errors as Read documents them), Tip.Request and Tip.Found FindRequest's,
+// and the error is the lookup's failure. Every call reads afresh: nothing
+// is kept from an earlier attempt but what the store verified.
+type TipReader interface {
+	ReadTip(ctx context.Context, id string) (Tip, error)
+}
+
+// Tip is what ReadTip read.
+type Tip struct {
+	Snapshot Snapshot
+	ReadErr  error
+	Request  CommitInfo
+	Found    bool
+}
+
 // Locker is implemented by stores whose commits must be serialised locally,
 // such as a shared work tree. The core holds the lock while it reads (the
 // request-id lookup and the flag file) and again while it commits, never while

@@ -56,8 +56,9 @@ func (r rtt) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // BenchmarkRollbackOnGitHubAt100msRTT is BenchmarkRollbackOnGitHub with
 // 100 ms added to every request: what a rollback costs against github.com.
-// The request-id lookup and the read run together, so a command waits for
-// five round trips of its six requests.
+// The commits list and the flag file are read together, and the check of
+// the flag file runs beside the tree, so a command waits for four round
+// trips: the reads, the tree, the commit and the ref update.
 //
 //	go test -run '^$' -bench RollbackOnGitHubAt100msRTT -benchtime 10x ./internal/github/
 func BenchmarkRollbackOnGitHubAt100msRTT(b *testing.B) {

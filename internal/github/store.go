@@ -29,10 +29,11 @@ import (
 // is chatops.ErrConflict. The zero values of the optional fields are the
 // defaults.
 //
-// On the happy path a command costs 6 requests: the request-id lookup (one
-// page of commits), the ref and the flag file (Read), and the tree, commit
-// and ref update (Commit). The base commit's tree comes from the lookup's
-// listing; when it is not there, Commit asks for the base commit (one more).
+// On the happy path a command costs 5 or 6 requests in 4 round trips:
+// ReadTip's commits list (the tip, its tree and the request window) and flag
+// file, sent together; then the tree, with the check of the flag file beside
+// it when the tip is not the store's own last commit (see ReadTip); the
+// commit; the ref update.
 type Store struct {
 	Client      *gh.Client
 	Owner, Repo string
@@ -50,9 +51,18 @@ type Store struct {
 	Author *gh.CommitAuthor
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Memory, when set, is shared with the process's other stores (see
+	// FlagMemory); by default the store keeps its own.
+	Memory *FlagMemory
 
 	mu    sync.Mutex
 	trees map[string]string // commit → its tree, from listings and our commits
+	own   *FlagMemory       // the memory when Memory is nil
+	// read is the blob a request's ReadTip read at the branch while it
+	// listed a commit as the tip, which Commit verifies unless the memory
+	// agrees (see ReadTip).
+	read map[readKey]string
+	pre  *tipReads // a Prefetch adopted, for the next ReadTip
 }
 
 // NewStore returns the Store of repo ("owner/name") on client, with the
@@ -104,7 +114,14 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 		return chatops.Snapshot{}, failed(err, "could not read the flag branch %s of %s", s.Branch, s.repo())
 	}
 	rev := ref.GetObject().GetSHA()
-	data, err := s.file(ctx, rev, s.FlagsFile, "the flag file")
+	data, blob, err := s.fileBlob(ctx, rev, s.FlagsFile, "the flag file")
+	s.rememberFlags(rev, blob)
+	return s.snapshot(rev, data, err)
+}
+
+// snapshot is Read's answer for the flag file read at rev: data, or err
+// classified as Read documents.
+func (s *Store) snapshot(rev string, data []byte, err error) (chatops.Snapshot, error) {
 	var refused *repofile.Error
 	var tooLarge *limits.TooLargeError
 	if errors.As(err, &refused) || errors.As(err, &tooLarge) {
@@ -128,37 +145,44 @@ func (s *Store) Read(ctx context.Context) (chatops.Snapshot, error) {
 // is a *limits.TooLargeError, refused before its blob is fetched. A missing
 // file is chatops.ErrNoFlagFile.
 func (s *Store) file(ctx context.Context, rev, path, what string) ([]byte, error) {
+	data, _, err := s.fileBlob(ctx, rev, path, what)
+	return data, err
+}
+
+// fileBlob is file, and the file's blob id as the contents API states it.
+func (s *Store) fileBlob(ctx context.Context, rev, path, what string) ([]byte, string, error) {
+	at := revName(rev)
 	fc, dc, _, err := s.Client.Repositories.GetContents(ctx, s.Owner, s.Repo, path, &gh.RepositoryContentGetOptions{Ref: rev})
 	if err != nil {
 		if status(err) == http.StatusNotFound {
-			return nil, fmt.Errorf("%s at %.7s on %s: %w", path, rev, s.repo(), chatops.ErrNoFlagFile)
+			return nil, "", fmt.Errorf("%s at %s on %s: %w", path, at, s.repo(), chatops.ErrNoFlagFile)
 		}
-		return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+		return nil, "", failed(err, "could not read %s at %s on %s", path, at, s.repo())
 	}
-	name := fmt.Sprintf("%s %s at %.7s on %s", what, path, rev, s.repo())
+	name := fmt.Sprintf("%s %s at %s on %s", what, path, at, s.repo())
 	if err := checkContent(name, path, fc, dc != nil); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var data []byte
 	if fc.GetEncoding() == "none" || (fc.Content == nil && fc.GetSize() > 0) {
 		raw, _, err := s.Client.Git.GetBlobRaw(ctx, s.Owner, s.Repo, fc.GetSHA())
 		if err != nil {
-			return nil, failed(err, "could not read %s at %.7s on %s", path, rev, s.repo())
+			return nil, "", failed(err, "could not read %s at %s on %s", path, at, s.repo())
 		}
 		data = raw
 	} else {
 		text, err := fc.GetContent()
 		if err != nil {
-			return nil, fmt.Errorf("could not decode %s at %.7s on %s: %w", path, rev, s.repo(), err)
+			return nil, "", fmt.Errorf("could not decode %s at %s on %s: %w", path, at, s.repo(), err)
 		}
 		data = []byte(text)
 	}
 	// The stated size decided before the fetch; what came is held to the
 	// limit too, so a size the API got wrong cannot let a larger file in.
 	if int64(len(data)) > limits.RepoFile {
-		return nil, &limits.TooLargeError{What: name, Size: int64(len(data)), Limit: limits.RepoFile}
+		return nil, "", &limits.TooLargeError{What: name, Size: int64(len(data)), Limit: limits.RepoFile}
 	}
-	return data, nil
+	return data, fc.GetSHA(), nil
 }
 
 // checkContent is repofile's rule for a contents API answer about path: fc
@@ -195,8 +219,12 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	if len(files) == 0 {
 		return "", errors.New("nothing to commit")
 	}
+	// Checked while the tree and the commit are made; waited for before the
+	// ref moves (see ReadTip).
+	wait := s.verify(ctx, base, message)
 	baseTree, err := s.treeOf(ctx, base)
 	if err != nil {
+		_ = wait()
 		return "", err
 	}
 	paths := make([]string, 0, len(files))
@@ -234,6 +262,9 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 	}
 	sha := commit.GetSHA()
 	s.remember(sha, tree.GetSHA())
+	if err := wait(); err != nil {
+		return "", err
+	}
 	_, _, err = s.Client.Git.UpdateRef(ctx, s.Owner, s.Repo, &gh.Reference{
 		Ref: gh.String(s.ref()), Object: &gh.GitObject{SHA: gh.String(sha)},
 	}, false)
@@ -250,6 +281,9 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 			}
 		}
 		return "", failed(err, "could not move %s of %s to the new commit", s.Branch, s.repo())
+	}
+	if data, ok := files[s.FlagsFile]; ok {
+		s.rememberFlags(sha, blobID(data))
 	}
 	return sha, nil
 }
@@ -290,20 +324,23 @@ func (s *Store) remember(commit, tree string) {
 // commits of the last RequestMaxAge: one request when the branch has had at
 // most 100 commits in that time.
 func (s *Store) FindRequest(ctx context.Context, id string) (chatops.CommitInfo, bool, error) {
-	window := s.RequestWindow
-	if window <= 0 {
-		window = chatops.DefaultRequestWindow
-	}
-	maxAge := s.RequestMaxAge
-	if maxAge <= 0 {
-		maxAge = chatops.DefaultRequestMaxAge
-	}
-	opts := &gh.CommitsListOptions{SHA: s.Branch, Since: s.now().Add(-maxAge), ListOptions: gh.ListOptions{PerPage: min(window, 100)}}
+	opts, window := s.listOptions()
+	return s.scan(ctx, id, opts, window, nil, nil)
+}
+
+// scan looks for the request id in the listing of opts, up to window
+// commits; first and resp, when resp is not nil, are its first page,
+// already read.
+func (s *Store) scan(ctx context.Context, id string, opts *gh.CommitsListOptions, window int, first []*gh.RepositoryCommit, resp *gh.Response) (chatops.CommitInfo, bool, error) {
 	for page, read := 1, 0; read < window; page++ {
-		opts.Page = page
-		commits, resp, err := s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
-		if err != nil {
-			return chatops.CommitInfo{}, false, failed(err, "could not list the commits of %s on %s", s.Branch, s.repo())
+		commits := first
+		if page > 1 || resp == nil {
+			opts.Page = page
+			var err error
+			commits, resp, err = s.Client.Repositories.ListCommits(ctx, s.Owner, s.Repo, opts)
+			if err != nil {
+				return chatops.CommitInfo{}, false, failed(err, "could not list the commits of %s on %s", s.Branch, s.repo())
+			}
 		}
 		for _, c := range commits {
 			s.remember(c.GetSHA(), c.GetCommit().GetTree().GetSHA())
@@ -368,7 +405,7 @@ func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) 
 	}
 	data, err := s.file(ctx, ref, path, "the file")
 	if errors.Is(err, chatops.ErrNoFlagFile) {
-		return nil, fmt.Errorf("%s at %s on %s: %w", path, ref, s.repo(), fs.ErrNotExist)
+		return nil, fmt.Errorf("%s at %s on %s: %w", path, revName(ref), s.repo(), fs.ErrNotExist)
 	}
 	var refused *repofile.Error
 	var tooLarge *limits.TooLargeError

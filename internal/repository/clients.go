@@ -42,6 +42,9 @@ type ClientCreator struct {
 	mu      sync.Mutex
 	clients map[int64]*ghstore.Client // by installation id; 0 for the token client
 	repos   map[string]int64          // installation id of each repository looked up
+	// flags is shared by the stores OpenGitHub opens with this creator: a
+	// command trusts the flag file of the commit an earlier one made.
+	flags ghstore.FlagMemory
 }
 
 // NewClientCreator returns a ClientCreator for opts (base URL, transport,

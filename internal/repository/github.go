@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strings"
+	"sync"
 
 	"github.com/releasebot/releasebot/config"
 	"github.com/releasebot/releasebot/internal/failure"
@@ -33,6 +35,10 @@ type GitHubOptions struct {
 	// InstallationID, when set, is the App installation a webhook named:
 	// its client is used without looking the installation up.
 	InstallationID int64
+	// DefaultBranch, when set, is the repository's default branch as the
+	// caller knows it (an event's repository.default_branch): it saves the
+	// request that asks GitHub.
+	DefaultBranch string
 }
 
 // OpenGitHub opens repo ("owner/name") on GitHub with a client from cc: it
@@ -40,6 +46,12 @@ type GitHubOptions struct {
 // is "owner/name@branch:path", and a parse error names that source), then
 // opens the store on the configured flag branch and flag file, and a gate
 // that reads the latest release only when a raise asks for it.
+//
+// It asks for the default branch (unless o.DefaultBranch names it), the
+// configuration, and the tip and flag file of the default branch in one
+// round trip; the store's first command uses that tip when the flag branch
+// is the default branch and the flag file at the default path, and reads
+// its own otherwise.
 //
 // Errors: BadInput for a malformed repo, missing credentials, or a
 // configuration that does not parse; Remote when GitHub fails or the App is
@@ -58,22 +70,58 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 	if err != nil {
 		return nil, err
 	}
-	probe, err := ghstore.NewStore(ctx, client.Client, repo, "", config.Default().FlagsFile)
-	if err != nil {
-		return nil, failure.Wrap(failure.Remote, err, "%v", err)
-	}
+	// The default branch (unless the caller knows it), the configuration
+	// and the tip of the default branch with the default flag file are
+	// independent reads: they go together, and the tip is used when the
+	// flag branch turns out to be the default branch.
 	cfg, source := o.Config, o.ConfigSource
+	defaultBranch := o.DefaultBranch
+	var (
+		wg       sync.WaitGroup
+		repoErr  error
+		cfgData  []byte
+		cfgErr   error
+		pre      *ghstore.Prefetched
+		cfgPath  = cmp.Or(o.ConfigPath, config.DefaultPath)
+		explicit = o.ConfigPath != ""
+	)
+	if defaultBranch == "" && (cfg == nil || cfg.Branch == "") {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var probe *ghstore.Store
+			if probe, repoErr = ghstore.NewStore(ctx, client.Client, repo, "", config.Default().FlagsFile); repoErr == nil {
+				defaultBranch = probe.Branch
+			}
+		}()
+	}
 	if cfg == nil {
-		if cfg, source, err = readConfig(ctx, probe, repo, o.ConfigPath); err != nil {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			onDefault := &ghstore.Store{Client: client.Client, Owner: owner(repo), Repo: name(repo)}
+			cfgData, cfgErr = onDefault.ReadFile(ctx, "", cfgPath)
+		}()
+		go func() {
+			defer wg.Done()
+			pre = ghstore.Prefetch(ctx, client.Client, repo, config.Default().FlagsFile)
+		}()
+	}
+	wg.Wait()
+	if repoErr != nil {
+		return nil, failure.Wrap(failure.Remote, repoErr, "%v", repoErr)
+	}
+	if cfg == nil {
+		if cfg, source, err = parseConfig(repo, defaultBranch, cfgPath, explicit, cfgData, cfgErr); err != nil {
 			return nil, err
 		}
 	}
-	store := probe
-	if cfg.Branch != "" && cfg.Branch != probe.Branch || cfg.FlagsFile != probe.FlagsFile {
-		if store, err = ghstore.NewStore(ctx, client.Client, repo, cmp.Or(cfg.Branch, probe.Branch), cfg.FlagsFile); err != nil {
-			return nil, failure.Wrap(failure.Remote, err, "%v", err)
-		}
+	store, err := ghstore.NewStore(ctx, client.Client, repo, cmp.Or(cfg.Branch, defaultBranch), cfg.FlagsFile)
+	if err != nil {
+		return nil, failure.Wrap(failure.Remote, err, "%v", err)
 	}
+	store.Memory = &cc.flags
+	store.Adopt(pre, defaultBranch)
 	getenv := o.Getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
@@ -87,15 +135,11 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 	}, nil
 }
 
-// readConfig reads the configuration at path (default config.DefaultPath)
-// from the default branch the probe store points at.
-func readConfig(ctx context.Context, probe *ghstore.Store, repo, path string) (*config.Config, string, error) {
-	explicit := path != ""
-	if !explicit {
-		path = config.DefaultPath
-	}
-	source := fmt.Sprintf("%s@%s:%s", repo, probe.Branch, path)
-	data, err := probe.ReadFile(ctx, "", path)
+// parseConfig interprets the read of the configuration at path on the
+// default branch: data, or the read's error err. explicit says the path was
+// named (then it must exist).
+func parseConfig(repo, branch, path string, explicit bool, data []byte, err error) (*config.Config, string, error) {
+	source := fmt.Sprintf("%s@%s:%s", repo, branch, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		return config.Default(), defaultsSource, nil
@@ -114,3 +158,6 @@ func readConfig(ctx context.Context, probe *ghstore.Store, repo, path string) (*
 	}
 	return cfg, source, nil
 }
+
+func owner(repo string) string { o, _, _ := strings.Cut(repo, "/"); return o }
+func name(repo string) string  { _, n, _ := strings.Cut(repo, "/"); return n }
