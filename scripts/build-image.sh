@@ -206,6 +206,14 @@ if [ "$rc" != 0 ] || [ ! -s "$mnt/github/workspace/RELEASE_NOTES.md" ]; then
 fi
 grep -q '1\.3\.0' "$mnt/github/workspace/RELEASE_NOTES.md" \
   || { say "smoke test: RELEASE_NOTES.md does not name v1.3.0 (fix + feat after v1.2.0)"; exit 1; }
+if [ "${run[0]}" = /releasebot ]; then
+  # The entrypoint speaks the Actions contract: a mode among the outputs and
+  # a step summary.
+  grep -q '^mode' "$mnt/github/file_commands/output" \
+    || { say "smoke test: the entrypoint wrote no mode to GITHUB_OUTPUT"; exit 1; }
+  [ -s "$mnt/github/file_commands/summary" ] \
+    || { say "smoke test: the entrypoint wrote no step summary"; exit 1; }
+fi
 [ -z "$(git -C "$src" status --porcelain)" ] || { say "smoke test changed the source repository"; exit 1; }
 head -n 1 "$mnt/github/workspace/RELEASE_NOTES.md" | sed 's/^/build-image: RELEASE_NOTES.md: /'
 buildah umount "$ctr" >/dev/null
