@@ -20,7 +20,7 @@ type workflow struct {
 			Types []string `yaml:"types"`
 		} `yaml:"issue_comment"`
 	} `yaml:"on"`
-	Triggers    map[string]any `yaml:"-"` // every key under on:, a null one included
+	Triggers    map[string]any    `yaml:"-"` // every key under on:, a null one included
 	Permissions map[string]string `yaml:"permissions"`
 	Concurrency struct {
 		Group            string `yaml:"group"`
