@@ -1,8 +1,8 @@
 package main
 
 import (
+	"github.com/releasebot/releasebot/internal/gittest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,25 +13,7 @@ import (
 // write) and returns the new tip.
 func (f *ghFixture) pushOdd(t *testing.T, edit func(dir string, git func(...string) string)) string {
 	t.Helper()
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("clone", "-q", f.bare, ".")
-	edit(dir, git)
-	git("add", "-A")
-	git("commit", "-q", "-m", "chore: odd file")
-	git("push", "-q", "origin", "HEAD:main")
-	return git("rev-parse", "HEAD")
+	return gittest.Push(t, f.bare, "chore: odd file", edit)
 }
 
 func relink(t *testing.T, target, name string) {

@@ -2,8 +2,8 @@ package github_test
 
 import (
 	"errors"
+	"github.com/releasebot/releasebot/internal/gittest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,25 +27,7 @@ const secretTarget = "token: ghp_LEAKED_0123456789\n"
 // emulator's CommitFiles cannot write. It returns the new tip.
 func pushTree(t *testing.T, e *env, edit func(dir string, git func(...string) string)) string {
 	t.Helper()
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("clone", "-q", e.emu.RepoPath(owner, repo), ".")
-	edit(dir, git)
-	git("add", "-A")
-	git("commit", "-q", "-m", "chore: odd flag file")
-	git("push", "-q", "origin", "HEAD:main")
-	return git("rev-parse", "HEAD")
+	return gittest.Push(t, e.emu.RepoPath(owner, repo), "chore: odd flag file", edit)
 }
 
 func writeFile(t *testing.T, name, content string) {

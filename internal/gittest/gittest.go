@@ -119,3 +119,29 @@ func (r *Repo) Count(rev string) int {
 	}
 	return n
 }
+
+// Push clones the bare repository at bare, lets edit change the clone's work
+// tree and index (links and submodules, which an emulator's own commits
+// cannot write), commits everything with message, pushes it to main and
+// returns the new tip. git runs hermetically in the clone.
+func Push(t testing.TB, bare, message string, edit func(dir string, git func(...string) string)) string {
+	t.Helper()
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = Env(dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("clone", "-q", bare, ".")
+	edit(dir, git)
+	git("add", "-A")
+	git("commit", "-q", "-m", message)
+	git("push", "-q", "origin", "HEAD:main")
+	return git("rev-parse", "HEAD")
+}
