@@ -64,6 +64,8 @@ type PR struct {
 	Labels         []string
 	Merged         bool   // merged_at is set
 	MergeCommitSHA string // the commit the merge made on the base
+	Body           string // holds the hidden marker of a release PR
+	URL            string // its page (html_url)
 }
 
 // PullLookup finds pull requests of a commit. The GitHub adapter implements

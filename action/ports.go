@@ -89,6 +89,11 @@ type GitHub interface {
 	React(ctx context.Context, commentID int64, content string) error
 	// Comment posts a comment on issue or PR number and returns its URL.
 	Comment(ctx context.Context, number int, body string) (string, error)
+	// FindComment returns the URL of the first comment on number whose
+	// body contains marker (a hidden <!-- … --> line), or "" when none
+	// does: a redelivered command finds its earlier reply instead of
+	// posting a second one. Comments are read in pages of 100.
+	FindComment(ctx context.Context, number int, marker string) (string, error)
 	// DispatchWorkflow starts workflow (a file name under
 	// .github/workflows) on ref with workflow_dispatch.
 	DispatchWorkflow(ctx context.Context, workflow, ref string) error
