@@ -4,9 +4,11 @@
 //   - Inside the container the workspace belongs to the runner's uid, not
 //     root's, and git refuses it ("detected dubious ownership"). Env marks
 //     the workspace safe for the git processes releasebot starts, through
-//     git's environment configuration (GIT_CONFIG_COUNT/KEY/VALUE, the
-//     "command" scope, which git counts as protected configuration and so
-//     honours for safe.directory since 2.36). No configuration file is
+//     git's environment configuration (GIT_CONFIG_COUNT/KEY/VALUE, git ≥
+//     2.31), the "command" scope, which git counts as protected
+//     configuration and so honours for safe.directory (tested with the
+//     image's git 2.39; git 2.35.2's first form of the check read only the
+//     system and global files). No configuration file is
 //     written: the user's global and the repository's local config are left
 //     as they are.
 //   - actions/checkout fetches one commit and no tags by default. Prepare
