@@ -54,6 +54,10 @@ type Input struct {
 	Getenv func(string) string
 	// Now is the clock for the release date; nil is time.Now.
 	Now func() time.Time
+	// PullRequests, when set, attaches GitHub's PR metadata to the
+	// history's changes before the notes are built (see
+	// attachPullRequests); its failure is a warning in the notes.
+	PullRequests PullRequests
 }
 
 // Prepared is the notes and where their parts came from.
@@ -83,6 +87,7 @@ func Prepare(ctx context.Context, src Source, in Input) (*Prepared, error) {
 	if err != nil {
 		return nil, &HistoryError{Err: err}
 	}
+	prWarning := attachPullRequests(ctx, in.PullRequests, h)
 	rb, err := loadRunbook(src, cfg)
 	if err != nil {
 		return nil, err
@@ -118,6 +123,9 @@ func Prepare(ctx context.Context, src Source, in Input) (*Prepared, error) {
 	}
 	if err := checkForcedVersion(ctx, src, in.Version, h, n); err != nil {
 		return nil, err
+	}
+	if prWarning != "" {
+		n.Warnings = append(n.Warnings, prWarning)
 	}
 	return &Prepared{Config: cfg, History: h, Notes: n, Template: tmpl}, nil
 }

@@ -1,0 +1,119 @@
+package action
+
+import (
+	"context"
+	"strings"
+
+	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/failure"
+)
+
+// CommandService runs one chat command; *chatops.Service is one.
+type CommandService interface {
+	Run(ctx context.Context, req chatops.Request) chatops.Reply
+}
+
+// CommandMode is command (DESIGN §2): a comment on a release PR whose first
+// line is a command. It reacts eyes, runs the command as the commenter via
+// github with request id github-comment:<id>, replies once (a redelivered
+// comment finds its earlier reply by its hidden marker and does not post
+// again), reacts rocket on done or nothing to do and confused otherwise,
+// and dispatches DeployWorkflow on FlagsBranch after a new flag commit.
+type CommandMode struct {
+	GitHub         GitHub
+	Service        CommandService
+	Mode           Mode   // CommentID, PRNumber, Commenter, Body, RequestID
+	DeployWorkflow string // deploy-workflow; "" dispatches nothing
+	FlagsBranch    string
+
+	reply   chatops.Reply
+	ran     bool
+	replied bool
+}
+
+// ReplyMarker is the hidden line that ties a reply to its comment.
+func ReplyMarker(requestID string) string { return "<!-- releasebot-reply: " + requestID + " -->" }
+
+// Steps are command's steps, in order.
+func (m *CommandMode) Steps() []Step {
+	return []Step{
+		step{"reacting eyes to the comment", func(ctx context.Context) error { return NonFatal(m.GitHub.React(ctx, m.Mode.CommentID, "eyes")) }},
+		step{"running the command", m.run},
+		step{"replying on the release PR", m.replyStep},
+		step{"reacting to the outcome", m.react},
+		step{"starting the deploy workflow", m.dispatch},
+	}
+}
+
+// Reply is the command's reply once its steps ran.
+func (m *CommandMode) Reply() chatops.Reply { return m.reply }
+
+// ExitCode follows the reply's outcome: 0 done or no change, else
+// failure.ExitCode of its kind.
+func (m *CommandMode) ExitCode() int {
+	if o := m.reply.Outcome; o == chatops.Done || o == chatops.NoChange {
+		return 0
+	}
+	return failure.ExitCode(failure.New(m.reply.Kind, "%s", m.reply.Outcome))
+}
+
+// Outputs are command's outputs.
+func (m *CommandMode) Outputs() map[string]string {
+	out := map[string]string{"mode": string(ModeCommand)}
+	if m.reply.Commit != "" && !m.reply.Replayed {
+		out["flag-commit"] = m.reply.Commit
+	}
+	return out
+}
+
+func (m *CommandMode) run(ctx context.Context) error {
+	first, _, _ := strings.Cut(strings.TrimLeft(m.Mode.Body, " \t\r\n"), "\n")
+	m.reply = m.Service.Run(ctx, chatops.Request{
+		Text:  strings.TrimSpace(first),
+		Actor: chatops.Actor{Name: m.Mode.Commenter, ID: m.Mode.Commenter, Via: "github"},
+		ID:    m.Mode.RequestID,
+	})
+	m.ran = true
+	return nil
+}
+
+func (m *CommandMode) replyStep(ctx context.Context) error {
+	marker := ReplyMarker(m.Mode.RequestID)
+	url, err := m.GitHub.FindComment(ctx, m.Mode.PRNumber, marker)
+	if err != nil {
+		return err
+	}
+	if url != "" {
+		m.replied = true
+		return Skip("the request was answered before at " + url + "; not replying twice")
+	}
+	body := Fit(m.reply.Render(chatops.Markdown)+"\n\n"+marker+"\n", PRBodyLimit, "")
+	if _, err := m.GitHub.Comment(ctx, m.Mode.PRNumber, body); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *CommandMode) react(ctx context.Context) error {
+	if m.replied {
+		return Skip("reacted when the request was answered before")
+	}
+	r := "confused"
+	if o := m.reply.Outcome; o == chatops.Done || o == chatops.NoChange {
+		r = "rocket"
+	}
+	return NonFatal(m.GitHub.React(ctx, m.Mode.CommentID, r))
+}
+
+func (m *CommandMode) dispatch(ctx context.Context) error {
+	switch {
+	case m.DeployWorkflow == "":
+		return Skip("no deploy workflow; set the input deploy-workflow to start one after a flag commit")
+	case m.reply.Commit == "" || m.reply.Replayed:
+		return Skip("no new flag commit")
+	}
+	if err := m.GitHub.DispatchWorkflow(ctx, m.DeployWorkflow, m.FlagsBranch); err != nil {
+		return NonFatal(failure.Wrap(failure.KindOf(err), err, "the flag commit %s is made, but the deploy workflow %s could not be started: %s", m.reply.Commit, m.DeployWorkflow, failure.Message(err, m.Mode.RequestID)))
+	}
+	return nil
+}
