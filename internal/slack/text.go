@@ -1,0 +1,118 @@
+package slack
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/releasebot/releasebot/internal/limits"
+	"github.com/releasebot/releasebot/internal/textsafe"
+)
+
+// inert makes one piece of outside text (a commit subject, a name, a
+// runbook line) inert for Slack mrkdwn, on one line, cut to max runes
+// before escaping.
+func inert(s string, max int) string {
+	return textsafe.Slack(textsafe.Cut(textsafe.OneLine(s), max))
+}
+
+// runes counts characters as Slack does for its limits.
+func runes(s string) int { return utf8.RuneCountInString(s) }
+
+// fitEscaped splits raw outside text into an escaped head of at most max
+// characters (counted after escaping, so "&lt;" is four) and the raw rest.
+// It prefers to break at a space in the second half of the head, and adds
+// "…" when it breaks. Escaping after cutting keeps entities whole.
+func fitEscaped(raw string, max int) (head, rest string) {
+	raw = textsafe.OneLine(raw)
+	if e := textsafe.Slack(raw); runes(e) <= max {
+		return e, ""
+	}
+	r := []rune(raw)
+	// The longest prefix whose escaped form and "…" fit: escaping only
+	// grows text, so binary search on the prefix length.
+	lo, hi := 0, len(r)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if runes(textsafe.Slack(string(r[:mid]))) <= max-1 {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	cut := lo
+	if sp := strings.LastIndexByte(string(r[:lo]), ' '); sp >= 0 {
+		if at := utf8.RuneCountInString(string(r[:lo])[:sp]); at > lo/2 {
+			cut = at
+		}
+	}
+	return strings.TrimRight(textsafe.Slack(string(r[:cut])), " ") + "…", strings.TrimLeft(string(r[cut:]), " ")
+}
+
+// safeURL reports whether u can stand inside a Slack link "<u|label>": an
+// http(s) URL with a host, no credentials and none of the characters that
+// end or split a link.
+func safeURL(u string) bool {
+	if u == "" || len(u) > 2000 || strings.ContainsAny(u, " <>|\"`\t\r\n") {
+		return false
+	}
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" && p.User == nil
+}
+
+// link writes a mrkdwn link to u labelled with label (already escaped), or
+// just the label when u is not a safe URL.
+func link(u, label string) string {
+	if !safeURL(u) {
+		return label
+	}
+	label = strings.ReplaceAll(label, "|", "¦")
+	return "<" + strings.ReplaceAll(u, "&", "&amp;") + "|" + label + ">"
+}
+
+// commandRe is a rollout command releasebot writes: its own command word
+// and arguments made of flag names, numbers and words. Such a command goes
+// in a code span as is, so it can be copied; anything else is escaped.
+var commandRe = regexp.MustCompile(`^/[a-z_]+(?: [A-Za-z0-9_%.-]+)*$`)
+
+// code writes a command as a code span, or inert text when it is not one
+// of releasebot's.
+func code(cmd string) string {
+	if commandRe.MatchString(cmd) && len(cmd) <= limits.Echo {
+		return "`" + cmd + "`"
+	}
+	return inert(cmd, limits.Echo)
+}
+
+// cutLines joins lines with "\n" while they fit in max characters, ending
+// with more(n) for the n lines left out (more must fit in the room kept for
+// it, reserve).
+func cutLines(lines []string, max, reserve int, more func(n int) string) string {
+	var b strings.Builder
+	used := 0
+	for i, l := range lines {
+		need := runes(l)
+		if i > 0 {
+			need++
+		}
+		left := len(lines) - i - 1
+		room := max - used
+		if left > 0 {
+			room -= reserve
+		}
+		if need > room {
+			if b.Len() > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(more(len(lines) - i))
+			return b.String()
+		}
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(l)
+		used += need
+	}
+	return b.String()
+}
