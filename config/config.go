@@ -20,15 +20,30 @@ import (
 	"github.com/releasebot/releasebot/internal/yamlstrict"
 )
 
+// FlagBranch is the branch flag commits go to: flags_branch, else the
+// release branch, else def (the repository's default branch).
+func (c *Config) FlagBranch(def string) string {
+	if c.FlagsBranch != "" {
+		return c.FlagsBranch
+	}
+	if c.Branch != "" {
+		return c.Branch
+	}
+	return def
+}
+
 // DefaultPath is where the configuration lives in a repository.
 const DefaultPath = ".github/releasebot.yml"
 
 // Config is the whole configuration. The zero value is not useful; use
 // Default, Load or Parse.
 type Config struct {
-	// Branch is the release branch and the flag branch. Empty means the
-	// repository's default branch.
-	Branch             string                  `yaml:"branch"`
+	// Branch is the release branch. Empty means the repository's default
+	// branch.
+	Branch string `yaml:"branch"`
+	// FlagsBranch is where flag commits go. Empty means the release
+	// branch; FlagBranch resolves it.
+	FlagsBranch        string                  `yaml:"flags_branch"`
 	TagPrefix          string                  `yaml:"tag_prefix"`
 	FlagsFile          string                  `yaml:"flags_file"`
 	Runbook            string                  `yaml:"runbook"`

@@ -85,7 +85,7 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 		cfgPath  = cmp.Or(o.ConfigPath, config.DefaultPath)
 		explicit = o.ConfigPath != ""
 	)
-	if defaultBranch == "" && (cfg == nil || cfg.Branch == "") {
+	if defaultBranch == "" && (cfg == nil || cfg.FlagBranch("") == "") {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -116,7 +116,7 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 			return nil, err
 		}
 	}
-	store, err := ghstore.NewStore(ctx, client.Client, repo, cmp.Or(cfg.Branch, defaultBranch), cfg.FlagsFile)
+	store, err := ghstore.NewStore(ctx, client.Client, repo, cfg.FlagBranch(defaultBranch), cfg.FlagsFile)
 	if err != nil {
 		return nil, failure.Wrap(failure.Remote, err, "%v", err)
 	}

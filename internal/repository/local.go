@@ -34,7 +34,7 @@ func OpenLocal(ctx context.Context, dir, configFile string, getenv func(string) 
 	for _, r := range cfg.Render {
 		outputs = append(outputs, r.Path)
 	}
-	store, err := localgit.Open(ctx, dir, cfg.Branch, cfg.FlagsFile, outputs)
+	store, err := localgit.Open(ctx, dir, cfg.FlagBranch(""), cfg.FlagsFile, outputs)
 	if err != nil {
 		return nil, failure.Wrap(failure.BadInput, err, "%v", err)
 	}

@@ -240,3 +240,24 @@ func TestOpenLocal(t *testing.T) {
 		t.Errorf("missing --config: %v, want bad input naming it", err)
 	}
 }
+
+// TestFlagsBranch: flag commits go to flags_branch when it is set, else to
+// the release branch, else to the default branch.
+func TestFlagsBranch(t *testing.T) {
+	for _, tc := range []struct{ name, config, want string }{
+		{"default branch", "canary: {steps: [10, 100]}\n", "main"},
+		{"release branch", "branch: trunk\n", "trunk"},
+		{"flags_branch", "branch: trunk\nflags_branch: deploy\n", "deploy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, map[string]string{".release/flags.yaml": flagsYAML, ".github/releasebot.yml": tc.config})
+			o, err := repository.OpenGitHub(context.Background(), repository.NewClientCreator(w.app()), "acme/web", repository.GitHubOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Branch != tc.want {
+				t.Errorf("flag branch %q, want %q", o.Branch, tc.want)
+			}
+		})
+	}
+}
