@@ -82,8 +82,8 @@ type PullLookup interface {
 //
 //   - push to the release branch whose head commit is the merge of the
 //     release PR (head releasebot/release-<branch>, base the release branch,
-//     labelled releasebot: pending, merged, its merge commit the pushed
-//     head) → publish; any other push to the release branch → prepare; a
+//     labelled releasebot: pending or, on a re-run, releasebot: tagged,
+//     merged, its merge commit the pushed head) → publish; any other push to the release branch → prepare; a
 //     push to another branch, a tag, or a deletion → noop;
 //   - issue_comment created on a pull request labelled releasebot: pending
 //     or releasebot: tagged, by someone not a bot, whose first line is a
@@ -149,17 +149,18 @@ func selectPush(ctx context.Context, p *PushEvent, branch string, pulls PullLook
 		}
 	}
 	return Mode{Name: ModePrepare, SHA: head,
-		Reason: fmt.Sprintf("the push to the release branch %s is not the merge of a pending release PR", quote(branch))}, nil
+		Reason: fmt.Sprintf("the push to the release branch %s is not the merge of a release PR", quote(branch))}, nil
 }
 
-// isReleaseMerge reports whether pr is the pending release PR of branch,
-// merged as head. The merge commit is compared when the lookup reports one:
+// isReleaseMerge reports whether pr is the release PR of branch, merged as
+// head: labelled pending, or tagged by an earlier publish of this push (a
+// re-run then publishes again, and every step finds its work done). The merge commit is compared when the lookup reports one:
 // the commit's pulls also list a PR the commit was merely part of.
 func isReleaseMerge(pr PR, branch, head string) bool {
 	return pr.Merged &&
 		pr.HeadRef == BotBranchPrefix+branch &&
 		(pr.BaseRef == "" || pr.BaseRef == branch) &&
-		hasLabel(pr.Labels, LabelPending) &&
+		(hasLabel(pr.Labels, LabelPending) || hasLabel(pr.Labels, LabelTagged)) &&
 		(pr.MergeCommitSHA == "" || pr.MergeCommitSHA == head)
 }
 

@@ -67,7 +67,7 @@ func TestSelectModePush(t *testing.T) {
 		{"no PR", pushEvent(nil), nil, ModePrepare, true, "not the merge"},
 		{"release PR not merged (open, head is its commit)", pushEvent(nil), with(func(p *PR) { p.Merged = false; p.MergeCommitSHA = "" }), ModePrepare, true, ""},
 		{"release PR without the label", pushEvent(nil), with(func(p *PR) { p.Labels = []string{"release"} }), ModePrepare, true, ""},
-		{"release PR already tagged", pushEvent(nil), with(func(p *PR) { p.Labels = []string{LabelTagged} }), ModePrepare, true, ""},
+		{"release PR already tagged (a re-run publishes again, writing nothing)", pushEvent(nil), with(func(p *PR) { p.Labels = []string{LabelTagged} }), ModePublish, true, ""},
 		{"bot branch of another branch", pushEvent(nil), with(func(p *PR) { p.HeadRef = "releasebot/release-dev" }), ModePrepare, true, ""},
 		{"look-alike head branch", pushEvent(nil), with(func(p *PR) { p.HeadRef = "evil/releasebot/release-main" }), ModePrepare, true, ""},
 		{"into another base", pushEvent(nil), with(func(p *PR) { p.BaseRef = "dev" }), ModePrepare, true, ""},
