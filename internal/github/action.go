@@ -325,7 +325,7 @@ func (a *Action) UpdatePR(ctx context.Context, number int, title, body string) e
 func (a *Action) SetLabels(ctx context.Context, number int, add, remove []string) error {
 	if len(add) > 0 {
 		if _, _, err := a.Client.Issues.AddLabelsToIssue(ctx, a.Owner, a.Repo, number, add); err != nil {
-			return a.fail(err, permIssuesWrite, "could not label #%d on %s %s", number, a.repo(), strings.Join(add, ", "))
+			return a.fail(err, permIssuesWrite, "could not add the labels %s to #%d on %s", strings.Join(add, ", "), number, a.repo())
 		}
 	}
 	for _, l := range remove {
