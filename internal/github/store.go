@@ -213,7 +213,8 @@ func checkContent(name, path string, fc *gh.RepositoryContent, isDir bool) error
 // and moves the flag branch to it with force: false. When the branch no
 // longer points at base GitHub refuses the update as not a fast forward,
 // or as "Reference cannot be updated" when the branch moves during the
-// update: nothing moved, and the error is chatops.ErrConflict. Objects
+// update: nothing moved, and the error is chatops.ErrConflict. A protected
+// flag branch is a failure.Refused naming the two ways out. Objects
 // created before a failed update are unreachable and invisible.
 func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte, message string) (string, error) {
 	if len(files) == 0 {
@@ -269,6 +270,11 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 		Ref: gh.String(s.ref()), Object: &gh.GitObject{SHA: gh.String(sha)},
 	}, false)
 	if err != nil {
+		if isProtected(err) {
+			return "", &failure.Error{Kind: failure.Refused, Err: err, Msg: fmt.Sprintf(
+				"the flag branch %s of %s is protected, so GitHub refused the flag commit (%s); set flags_branch in .github/releasebot.yml to an unprotected branch the deploy reads, or let the bot's App or token bypass the branch's protection rule",
+				s.Branch, s.repo(), describe(err))}
+		}
 		var er *gh.ErrorResponse
 		if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity {
 			switch msg := strings.ToLower(er.Message); {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	gh "github.com/google/go-github/v62/github"
@@ -88,4 +89,14 @@ type opError = failure.Error
 // acme/web: 404 Not Found".
 func failed(err error, format string, args ...any) error {
 	return &opError{Kind: failure.Remote, Msg: fmt.Sprintf(format, args...) + ": " + describe(err), Err: err}
+}
+
+// isProtected reports whether err is GitHub refusing a ref update because
+// the branch is protected: 422 "Protected branch update failed for
+// refs/heads/main." (with the rule's reasons after it, when GitHub gives
+// them).
+func isProtected(err error) bool {
+	var er *gh.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity &&
+		strings.Contains(strings.ToLower(er.Message), "protected branch")
 }

@@ -92,7 +92,7 @@ func (s *Server) installationJSON(ri *requestInfo, app *App) *gh.Installation {
 func installationPermissions() *gh.InstallationPermissions {
 	return &gh.InstallationPermissions{
 		Contents: ptr("write"), PullRequests: ptr("write"), Issues: ptr("write"), Checks: ptr("read"),
-		Statuses: ptr("read"), Metadata: ptr("read"),
+		Statuses: ptr("read"), Metadata: ptr("read"), Actions: ptr("write"),
 	}
 }
 

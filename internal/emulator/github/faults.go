@@ -13,6 +13,7 @@ import (
 // Disconnect, Hook and RefRace; a Fault may combine Before and Delay with an answer.
 type Fault struct {
 	Status         int           // answer with this status and GitHub's error body (e.g. 502)
+	Message        string        // the body's message with Status (default the status's text)
 	Delay          time.Duration // wait this long first (the request's context may end it)
 	RateLimitReset time.Time     // answer 403 "API rate limit exceeded", X-RateLimit-Remaining: 0, this reset
 	RetryAfter     time.Duration // answer 403 with the secondary rate limit body and Retry-After
@@ -30,6 +31,13 @@ func PrimaryRateLimit(reset time.Time) Fault { return Fault{RateLimitReset: rese
 // SecondaryRateLimit answers as GitHub's secondary (abuse) limit does, with
 // Retry-After in whole seconds, rounded up.
 func SecondaryRateLimit(retryAfter time.Duration) Fault { return Fault{RetryAfter: retryAfter} }
+
+// NotAccessible answers 403 "Resource not accessible by integration", as
+// GitHub does when an Actions or App token lacks the permission a request
+// needs.
+func NotAccessible() Fault {
+	return Fault{Status: http.StatusForbidden, Message: "Resource not accessible by integration"}
+}
 
 // Latency holds the request for d, then serves it.
 func Latency(d time.Duration) Fault { return Fault{Delay: d} }
@@ -166,6 +174,9 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, ri *request
 		msg := http.StatusText(f.Status)
 		if f.Status == http.StatusInternalServerError {
 			msg = "Server Error"
+		}
+		if f.Message != "" {
+			msg = f.Message
 		}
 		apiError(w, f.Status, msg, "")
 		return true

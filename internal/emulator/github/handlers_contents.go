@@ -277,6 +277,9 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "Server Error", "")
 		return
 	}
+	if s.refusedProtected(w, rs, ref) {
+		return
+	}
 	_, res, err := s.moveRef(ctx, rs, ref, sha, false, !exists, ri.id.login)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "Server Error", "")

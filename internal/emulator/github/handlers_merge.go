@@ -45,6 +45,9 @@ func (s *Server) mergePull(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusMethodNotAllowed, "Pull Request is not mergeable", doc)
 		return
 	}
+	if s.refusedProtected(w, rs, "refs/heads/"+baseBranch) {
+		return
+	}
 	method := body.MergeMethod
 	if method == "" {
 		method = "merge"

@@ -165,6 +165,9 @@ func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnprocessableEntity, "Object does not exist", doc)
 		return
 	}
+	if s.refusedProtected(w, rs, *body.Ref) {
+		return
+	}
 	_, res, err := s.moveRef(r.Context(), rs, *body.Ref, *body.SHA, false, true, info(r).id.login)
 	switch {
 	case err != nil: // e.g. a branch at a tree: git refuses it
@@ -221,6 +224,9 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(name, "refs/heads/") && o.kind != "commit" {
 		apiError(w, http.StatusUnprocessableEntity, "Object is not a commit", doc)
+		return
+	}
+	if s.refusedProtected(w, rs, name) {
 		return
 	}
 	_, res, err := s.moveRefOnce(ctx, rs, name, o.sha, body.Force, info(r).id.login)

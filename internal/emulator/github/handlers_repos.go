@@ -47,7 +47,7 @@ func (s *Server) getBranch(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := s.repoCommitJSON(info(r), rs, c)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"name": name, "commit": rc, "protected": false,
+		"name": name, "commit": rc, "protected": s.branchProtected(rs, name),
 		"_links": map[string]string{
 			"self": apiRepo(info(r), rs) + "/branches/" + name,
 			"html": info(r).webBase + "/" + rs.fullName() + "/tree/" + name,

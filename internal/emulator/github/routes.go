@@ -166,6 +166,7 @@ func (s *Server) routes() router {
 	rt.handle("DELETE", repo+"/releases/{id}", s.deleteRelease)
 
 	rt.handle("GET", repo+"/collaborators/{user}/permission", s.permission)
+	rt.handle("POST", repo+"/actions/workflows/{workflow_id}/dispatches", s.dispatchWorkflow)
 	return rt
 }
 

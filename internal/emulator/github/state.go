@@ -29,6 +29,8 @@ type repoState struct {
 	perms      map[string]string    // login → role
 	checkRuns  map[string][]*gh.CheckRun
 	statuses   map[string][]*gh.RepoStatus
+	protected  map[string]bool // branch names (ProtectBranch)
+	dispatches []Dispatch
 }
 
 func (rs *repoState) fullName() string { return rs.owner + "/" + rs.name }
@@ -321,9 +323,14 @@ func (s *Server) FileAt(owner, name, rev, path string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("githubemu: no commit %s", rev)
 	}
+	return s.fileAt(ctx, rs, commit, path)
+}
+
+// fileAt returns the blob at path in commit.
+func (s *Server) fileAt(ctx context.Context, rs *repoState, commit, path string) ([]byte, error) {
 	entries, err := rs.git.lsTree(ctx, commit, false, path)
 	if err != nil || len(entries) != 1 || entries[0].Type != "blob" {
-		return nil, fmt.Errorf("githubemu: no file %s at %s", path, rev)
+		return nil, fmt.Errorf("githubemu: no file %s at %s", path, commit)
 	}
 	o, err := rs.git.readObject(ctx, entries[0].SHA)
 	if err != nil {
