@@ -45,10 +45,16 @@ func Fit(body string, limit int, notesURL string) string {
 	budget := limit - Chars(note) - Chars(marker) - Chars("```\n") - 1
 	lines := strings.SplitAfter(body, "\n")
 	var b strings.Builder
-	used, fence, keep := 0, "", 0
+	used, fence, keep, partial := 0, "", 0, ""
 	for i, line := range lines {
 		c := Chars(line)
 		if used+c > budget {
+			// A line longer than what is left (one huge paragraph) is
+			// cut inside, at a rune, rather than dropped whole; a table
+			// row never is.
+			if room := budget - used - Chars("…\n"); room > 0 && !strings.HasPrefix(strings.TrimLeft(line, " "), "|") {
+				partial = prefixChars(strings.TrimRight(line, "\n"), room) + "…\n"
+			}
 			break
 		}
 		used += c
@@ -74,6 +80,9 @@ func Fit(body string, limit int, notesURL string) string {
 	if out != "" && !strings.HasSuffix(out, "\n") {
 		out += "\n"
 	}
+	if partial != "" && fence == "" {
+		out += partial
+	}
 	if fence != "" {
 		out += fence + "\n"
 	}
@@ -82,4 +91,17 @@ func Fit(body string, limit int, notesURL string) string {
 		out += "\n" + marker
 	}
 	return out
+}
+
+// prefixChars is the longest prefix of s of at most n characters (Chars),
+// ending at a whole rune.
+func prefixChars(s string, n int) string {
+	used := 0
+	for i, r := range s {
+		if used+utf16.RuneLen(r) > n {
+			return s[:i]
+		}
+		used += utf16.RuneLen(r)
+	}
+	return s
 }

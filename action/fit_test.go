@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -99,5 +100,23 @@ func TestFitHugeRelease(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// One line longer than the limit (a huge paragraph, or a commit body
+// without breaks) is cut inside, at a whole rune, rather than dropped.
+func TestFitOneHugeLine(t *testing.T) {
+	line := strings.Repeat("é😀x", 40000) // 160 000 UTF-16 units
+	for _, body := range []string{line, "# v1.3.0\n\n" + line + "\n\nafter\n"} {
+		got := Fit(body, PRBodyLimit, "https://x/RELEASE_NOTES.md")
+		if c := Chars(got); c > PRBodyLimit {
+			t.Fatalf("%d characters; limit %d", c, PRBodyLimit)
+		}
+		if !utf8.ValidString(got) {
+			t.Fatal("cut inside a rune")
+		}
+		if !strings.Contains(got, "é😀xé😀x") || !strings.Contains(got, "…\n") || Chars(got) < PRBodyLimit-500 {
+			t.Errorf("the long line was dropped, not cut: %d characters\n%.200s", Chars(got), got)
+		}
 	}
 }
