@@ -91,7 +91,10 @@ func storeFailure(err error, what, next string) error {
 	var fe *failure.Error
 	if errors.As(err, &fe) && fe.Kind != failure.Internal && fe.Msg != "" {
 		msg := what + ": " + fe.Msg
-		if next != "" {
+		// A refusal (a protected branch, a missing permission) says
+		// itself what to change; running the command again would not
+		// help, so next (a retry hint) is for the other kinds only.
+		if next != "" && fe.Kind != failure.Refused {
 			msg += "; " + next
 		}
 		return &Error{Outcome: OutcomeOf(fe.Kind), Err: err, Msg: msg}
