@@ -146,7 +146,7 @@ func summaryText(n *releasenotes.Notes, prURL string) string {
 	if names := n.Flags.Names(); len(names) > 0 {
 		flags := make([]string, len(names))
 		for i, f := range names {
-			flags[i] = inert(f, limits.Echo)
+			flags[i] = flagName(f)
 		}
 		lines = append(lines, "*Flags touched:* "+strings.Join(flags, ", "))
 	}

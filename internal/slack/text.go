@@ -26,7 +26,7 @@ func runes(s string) int { return utf8.RuneCountInString(s) }
 // "…" when it breaks. Escaping after cutting keeps entities whole.
 func fitEscaped(raw string, max int) (head, rest string) {
 	raw = textsafe.OneLine(raw)
-	if e := textsafe.Slack(raw); runes(e) <= max {
+	if e := mrkdwn(raw); runes(e) <= max {
 		return e, ""
 	}
 	r := []rune(raw)
@@ -35,7 +35,7 @@ func fitEscaped(raw string, max int) (head, rest string) {
 	lo, hi := 0, len(r)
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if runes(textsafe.Slack(string(r[:mid]))) <= max-1 {
+		if runes(mrkdwn(string(r[:mid]))) <= max-1 {
 			lo = mid
 		} else {
 			hi = mid - 1
@@ -47,7 +47,50 @@ func fitEscaped(raw string, max int) (head, rest string) {
 			cut = at
 		}
 	}
-	return strings.TrimRight(textsafe.Slack(string(r[:cut])), " ") + "…", strings.TrimLeft(string(r[cut:]), " ")
+	return strings.TrimRight(mrkdwn(string(r[:cut])), " ") + "…", strings.TrimLeft(string(r[cut:]), " ")
+}
+
+// codeSpanRe is the content of an inline code span that may stay one in
+// Slack: plain characters only, so nothing in it can be a mention, a link
+// or an entity.
+var codeSpanRe = regexp.MustCompile(`^[A-Za-z0-9_./%:=+,#() -]{1,100}$`)
+
+// mrkdwn is textsafe.Slack for text the team wrote in Markdown (a runbook
+// item): a closed inline code span holding only plain characters
+// (codeSpanRe) stays a code span, so "/ab_status" or "CANARY_PERCENT=0"
+// can be copied from Slack as typed; everything else is escaped, look-alike
+// marks and all.
+func mrkdwn(s string) string {
+	parts := strings.Split(s, "`")
+	if len(parts) < 3 {
+		return textsafe.Slack(s)
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		switch {
+		case i%2 == 0:
+			b.WriteString(textsafe.Slack(p))
+		case i+1 < len(parts) && codeSpanRe.MatchString(p):
+			b.WriteString("`" + p + "`")
+		case i+1 < len(parts):
+			b.WriteString(textsafe.Slack("`" + p + "`"))
+		default:
+			b.WriteString(textsafe.Slack("`" + p))
+		}
+	}
+	return b.String()
+}
+
+// flagRe is a flag name that can stand in a code span as is.
+var flagRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,99}$`)
+
+// flagName writes a flag name as a code span, or inert text when it is not
+// a plain name.
+func flagName(f string) string {
+	if flagRe.MatchString(f) {
+		return "`" + f + "`"
+	}
+	return inert(f, limits.Echo)
 }
 
 // safeURL reports whether u can stand inside a Slack link "<u|label>": an

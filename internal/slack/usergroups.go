@@ -1,5 +1,7 @@
 // Package slack is releasebot's adapter to Slack's Web API through
-// slack-go: the user-group lookup behind authorization.slack.usergroups.
+// slack-go: the user-group lookup behind authorization.slack.usergroups,
+// and the release's messages (the Block Kit checklist, updated in place,
+// and the published message) posted by the Action.
 package slack
 
 import (
@@ -24,7 +26,7 @@ import (
 // DefaultAPIURL is Slack's Web API root.
 const DefaultAPIURL = "https://slack.com/api"
 
-// Options configure NewUsergroups.
+// Options configure NewUsergroups and NewPoster.
 type Options struct {
 	Token string // the bot token (xoxb-…), which needs the usergroups:read scope
 	// APIURL is the Web API root (default DefaultAPIURL), such as an
@@ -65,6 +67,24 @@ func NewUsergroups(opts Options) (*Usergroups, error) {
 	if opts.Token == "" {
 		return nil, errors.New("no Slack bot token to look up user groups with")
 	}
+	c, err := newClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	ttl := opts.TTL
+	if ttl == 0 {
+		ttl = 60 * time.Second
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Usergroups{client: c, ttl: ttl, now: now}, nil
+}
+
+// newClient is slack-go's client for opts: the API URL checked, the
+// transport's answers bounded, each request timed out.
+func newClient(opts Options) (*slack.Client, error) {
 	base := strings.TrimSuffix(opts.APIURL, "/")
 	if base == "" {
 		base = DefaultAPIURL
@@ -80,20 +100,8 @@ func NewUsergroups(opts Options) (*Usergroups, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	ttl := opts.TTL
-	if ttl == 0 {
-		ttl = 60 * time.Second
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
 	hc := &http.Client{Transport: limitTransport{tr}, Timeout: timeout}
-	return &Usergroups{
-		client: slack.New(opts.Token, slack.OptionAPIURL(base+"/"), slack.OptionHTTPClient(hc)),
-		ttl:    ttl,
-		now:    now,
-	}, nil
+	return slack.New(opts.Token, slack.OptionAPIURL(base+"/"), slack.OptionHTTPClient(hc)), nil
 }
 
 // Members returns the ids of the users in groupID. Its errors say what Slack
