@@ -43,7 +43,7 @@ type PrepareMode struct {
 // Steps are prepare's steps, in order.
 func (m *PrepareMode) Steps() []Step {
 	return []Step{
-		step{"computing the next version and notes", m.compute},
+		step{"computing the next version, the notes and the self-audit", m.compute},
 		step{"writing RELEASE_NOTES.md", m.writeFile},
 		step{"committing RELEASE_NOTES.md on " + m.botBranch(), m.commit},
 		step{"finding the release PR", m.find},

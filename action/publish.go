@@ -102,7 +102,12 @@ func (m *PublishMode) release(ctx context.Context) error {
 		m.releaseURL, m.published = r.URL, true
 		return Skip(fmt.Sprintf("%s is already published at %s; nothing changed", m.marker.Tag, r.URL))
 	}
-	body := strings.TrimRight(StripMarker(m.markdown), "\n") + "\n\n## Rollout log\n"
+	body := strings.TrimRight(StripMarker(m.markdown), "\n") + "\n"
+	if !strings.Contains(body, "<!-- releasebot:rollout-log -->") && !strings.Contains(body, "\n## Rollout log\n") {
+		// A template without the rollout log: the Release still gets
+		// the empty section the rollout fills in.
+		body += "\n## Rollout log\n"
+	}
 	body = Fit(body, ReleaseBodyLimit, m.RepoURL+"/blob/"+m.marker.Tag+"/RELEASE_NOTES.md")
 	r, err := m.GitHub.CreateRelease(ctx, NewRelease{Tag: m.marker.Tag, Name: m.marker.Tag, Body: body})
 	if err != nil {
