@@ -175,7 +175,7 @@ func TestReleaseInActionsNeedsTheAction(t *testing.T) {
 		r.Env = append(append([]string(nil), repo.Env...), "GITHUB_ACTIONS="+v)
 		before := gitState(t, repo.Dir)
 		res := runBin(t, &r, "release")
-		assertOneSentence(t, res, exitBadUse, "releasebot release in GitHub Actions needs the Action (not built yet); run with --dry-run to write RELEASE_NOTES.md locally")
+		assertOneSentence(t, res, exitBadUse, "releasebot release in GitHub Actions only writes RELEASE_NOTES.md with --dry-run; the release PR and the Release are the Action's: use releasebot/releasebot@v1 in the workflow (or run releasebot action)")
 		if after := gitState(t, repo.Dir); after != before {
 			t.Errorf("the refused release changed the clone:\n%s\nwas\n%s", after, before)
 		}
@@ -207,7 +207,7 @@ func TestSubcommandsListedOnce(t *testing.T) {
 		}
 		return out
 	}
-	want := "audit cmd demo flags notes release version"
+	want := "action audit cmd demo flags notes release version"
 	for range 2 {
 		if got := strings.Join(names(), " "); got != want {
 			t.Errorf("subcommands %q, want %q", got, want)

@@ -140,6 +140,7 @@ before finishing. A second signal ends the process at once.
 		newCmdCommand,
 		newFlagsCommand,
 		newDemoCommand,
+		newActionCommand,
 		newVersionCommand,
 	} {
 		root.AddCommand(add(e, g))
@@ -199,6 +200,12 @@ func run(ctx context.Context, args []string, e *env) int {
 		err = failure.Wrap(failure.BadInput, err, "%v; see 'releasebot --help'", err)
 	}
 	code := failure.ExitCode(err)
+	var quiet *silentError
+	if errors.As(err, &quiet) {
+		// The Action annotated it (::error::) already.
+		logFailure(e, c, err, code)
+		return code
+	}
 	if msg := failure.Message(err, e.requestID); msg != "" {
 		fmt.Fprintln(e.stderr, "releasebot: "+msg)
 	}

@@ -19,9 +19,10 @@ const notesFile = "RELEASE_NOTES.md"
 
 // errReleaseNeedsAction is what `release` says in GitHub Actions without
 // --dry-run: the release job against the API (release PR, Release, Slack,
-// Sentry) is the Action's, which is not built yet, and quietly writing the
-// notes locally instead would look like a release that never happened.
-var errReleaseNeedsAction = fail(exitBadUse, "releasebot release in GitHub Actions needs the Action (not built yet); run with --dry-run to write RELEASE_NOTES.md locally")
+// Sentry) is the Action's (`releasebot action`, the image's entrypoint),
+// and quietly writing the notes locally instead would look like a release
+// that never happened.
+var errReleaseNeedsAction = fail(exitBadUse, "releasebot release in GitHub Actions only writes RELEASE_NOTES.md with --dry-run; the release PR and the Release are the Action's: use releasebot/releasebot@v1 in the workflow (or run releasebot action)")
 
 func newReleaseCommand(e *env, g *globals) *cobra.Command {
 	var dryRun bool
@@ -48,8 +49,9 @@ The self-audit (see releasebot audit) runs against the stage environment and
 goes into RELEASE_NOTES.md and the summary; a failing check is reported, not
 fatal here.
 
-In GitHub Actions (GITHUB_ACTIONS=true) it needs --dry-run until the Action
-exists: without it, it changes nothing and exits 2.
+In GitHub Actions (GITHUB_ACTIONS=true) it needs --dry-run: the release PR
+and the Release are the Action's (releasebot action); without --dry-run it
+changes nothing and exits 2.
 
 Exit codes: 0 done (or nothing to release), 2 bad input.`,
 		Args: cobra.NoArgs,
