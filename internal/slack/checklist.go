@@ -35,12 +35,13 @@ const (
 // says which item was ticked.
 func ItemValue(section, item int) string { return strconv.Itoa(section) + "." + strconv.Itoa(item) }
 
-// ParseItemValue reads an ItemValue; ok is false for anything else.
+// ParseItemValue reads an ItemValue; ok is false for anything else,
+// including numbers not written as ItemValue writes them ("+1.2", "01.2").
 func ParseItemValue(v string) (section, item int, ok bool) {
 	a, b, found := strings.Cut(v, ".")
 	s, err1 := strconv.Atoi(a)
 	i, err2 := strconv.Atoi(b)
-	if !found || err1 != nil || err2 != nil || s < 0 || i < 0 {
+	if !found || err1 != nil || err2 != nil || s < 0 || i < 0 || ItemValue(s, i) != v {
 		return 0, 0, false
 	}
 	return s, i, true
@@ -83,7 +84,7 @@ func ChecklistText(n *releasenotes.Notes) string {
 	if !n.Release {
 		return "No release: " + inert(n.Decision.Reason, limits.Echo)
 	}
-	return textsafe.Cut(checklistTitle(n)+": the checklist for the release PR", maxFallbackText)
+	return "Release " + inert(n.Tag, limits.Echo) + ": the checklist for the release PR"
 }
 
 func checklistTitle(n *releasenotes.Notes) string {

@@ -21,6 +21,8 @@ const (
 	maxButtonURL      = 3000 // button url
 	maxTextObject     = 3000 // any other text object
 	maxCheckboxes     = 10   // checkboxes options
+	maxOptionText     = 75   // an option's text and description
+	maxOptionValue    = 150  // an option's value
 )
 
 // blockErrors checks blocks as Slack's Block Kit schema does, for the blocks
@@ -217,11 +219,13 @@ func (c *checker) element(p string, raw json.RawMessage) {
 		for i, o := range c.array(p, m, "options", maxCheckboxes, true) {
 			op := fmt.Sprintf("%s/options/%d", p, i)
 			if om := c.object(op, o); om != nil {
-				if t, ok := om["text"]; ok {
-					c.text(op+"/text", t, false, maxButtonText)
-				} else {
-					c.errorf(op, "missing required field: text")
-				}
+				c.option(op, om)
+			}
+		}
+		for i, o := range c.array(p, m, "initial_options", maxCheckboxes, false) {
+			op := fmt.Sprintf("%s/initial_options/%d", p, i)
+			if om := c.object(op, o); om != nil {
+				c.option(op, om)
 			}
 		}
 	case "image":
@@ -229,4 +233,22 @@ func (c *checker) element(p string, raw json.RawMessage) {
 			c.errorf(p, "missing required field: alt_text")
 		}
 	}
+}
+
+// option checks a checkboxes option: a text and an optional description
+// of at most maxOptionText characters, and a value of at most
+// maxOptionValue.
+func (c *checker) option(p string, m map[string]json.RawMessage) {
+	if t, ok := m["text"]; ok {
+		c.text(p+"/text", t, false, maxOptionText)
+	} else {
+		c.errorf(p, "missing required field: text")
+	}
+	if d, ok := m["description"]; ok {
+		c.text(p+"/description", d, false, maxOptionText)
+	}
+	if _, ok := str(m, "value"); !ok {
+		c.errorf(p, "missing required field: value")
+	}
+	c.length(p, m, "value", maxOptionValue)
 }

@@ -33,3 +33,49 @@ func FuzzBlockErrors(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckboxOptionLimits(t *testing.T) {
+	opt := func(text, desc, value string) string {
+		o := `{"text":{"type":"mrkdwn","text":"` + text + `"}`
+		if desc != "" {
+			o += `,"description":{"type":"mrkdwn","text":"` + desc + `"}`
+		}
+		if value != "-" {
+			o += `,"value":"` + value + `"`
+		}
+		return o + "}"
+	}
+	group := func(opts ...string) string {
+		return `[{"type":"actions","elements":[{"type":"checkboxes","action_id":"a","options":[` + strings.Join(opts, ",") + `]}]}]`
+	}
+	long := func(n int) string { return strings.Repeat("é", n) }
+	many := make([]string, 11)
+	for i := range many {
+		many[i] = opt("item", "", "0.0")
+	}
+	for _, tt := range []struct {
+		name, blocks, want string
+	}{
+		{"fits", group(opt(long(75), long(75), long(150))), ""},
+		{"text too long", group(opt(long(76), "", "v")), "must be less than 76 characters [json-pointer:/blocks/0/elements/0/options/0/text/text]"},
+		{"description too long", group(opt("t", long(76), "v")), "must be less than 76 characters [json-pointer:/blocks/0/elements/0/options/0/description/text]"},
+		{"value too long", group(opt("t", "", long(151))), "must be less than 151 characters [json-pointer:/blocks/0/elements/0/options/0/value]"},
+		{"no value", group(opt("t", "", "-")), "missing required field: value [json-pointer:/blocks/0/elements/0/options/0]"},
+		{"eleven options", group(many...), "no more than 10 items allowed [json-pointer:/blocks/0/elements/0/options]"},
+		{"bad initial option", `[{"type":"actions","elements":[{"type":"checkboxes","options":[` + opt("t", "", "v") + `],"initial_options":[` + opt(long(76), "", "v") + `]}]}]`,
+			"[json-pointer:/blocks/0/elements/0/initial_options/0/text/text]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, msgs := blockErrors(tt.blocks)
+			if tt.want == "" {
+				if code != "" {
+					t.Fatalf("refused: %s %q", code, msgs)
+				}
+				return
+			}
+			if code != "invalid_blocks" || !strings.Contains(strings.Join(msgs, "\n"), tt.want) {
+				t.Fatalf("got %s %q; want a message with %q", code, msgs, tt.want)
+			}
+		})
+	}
+}
