@@ -186,7 +186,9 @@ run=(/releasebot action)
 how="the entrypoint (releasebot action, dry run)"
 say "smoke test: $how"
 set +e
-chroot "$mnt" /usr/bin/env -i "${actions_env[@]}" /bin/sh -c 'cd /github/workspace && exec "$@"' sh "${run[@]}" \
+# No shell between: sh drops variables whose names are no shell names, and
+# the inputs keep their hyphens (INPUT_DRY-RUN), as docker run -e passes them.
+chroot "$mnt" /usr/bin/env -i -C /github/workspace "${actions_env[@]}" "${run[@]}" \
   >"$work/smoke.out" 2>&1
 rc=$?
 set -e
