@@ -13,7 +13,9 @@ import (
 // publish the GitHub Release, relabel the PR, record the release in Sentry
 // and tell Slack the canary may start. A nil Slack or Sentry is not
 // configured: its step is skipped naming the input to set. Running it again
-// for a published release writes nothing and says so.
+// for a published release writes nothing to GitHub or Slack and says so;
+// the Sentry step runs again, since Sentry's side is safe to repeat and a
+// re-run is how a Sentry outage during the first one is made good.
 type PublishMode struct {
 	GitHub GitHub
 	Slack  Slack  // nil: slack-bot-token is not set
@@ -128,9 +130,9 @@ func (m *PublishMode) sentry(ctx context.Context) error {
 	if m.Sentry == nil {
 		return Skip("Sentry is not configured; set the inputs sentry-auth-token, sentry-org and sentry-project")
 	}
-	if m.published {
-		return Skip(m.marker.Tag + " was published by an earlier run, which recorded it")
-	}
+	// Not skipped when an earlier run published: Sentry's side is safe to
+	// repeat (PublishRelease), so a re-run completes what a Sentry outage
+	// left undone and changes nothing otherwise.
 	var commits []releasenotes.Change
 	if m.notes != nil {
 		for _, s := range m.notes.Sections {

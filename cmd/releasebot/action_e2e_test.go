@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	githubemu "github.com/releasebot/releasebot/internal/emulator/github"
+	sentryemu "github.com/releasebot/releasebot/internal/emulator/sentry"
 	"github.com/releasebot/releasebot/internal/golden"
 )
 
@@ -470,5 +471,57 @@ func TestActionProtectedFlagBranch(t *testing.T) {
 	}
 	if w.git(t, "rev-parse", "main") != head || j.outputs["flag-commit"] != "" {
 		t.Errorf("main moved, or a flag commit is reported: %v", j.outputs)
+	}
+}
+
+// TestActionPublishSentryDown: Sentry failing does not stop the publish:
+// the tag, the Release and the Slack message are made, the failure is a
+// warning, and the job passes.
+func TestActionPublishSentryDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary against three emulators")
+	}
+	w := newActionWorld(t, actionRepoFiles)
+	if err := w.gh.SetRef("acme", "web", "refs/tags/v1.2.0", w.git(t, "rev-parse", "main")); err != nil {
+		t.Fatal(err)
+	}
+	push := w.push(t, "ann", "feat: one click", map[string]string{"a.go": "package a\n"})
+	j := w.runAction(t, w.workspace(t, "main"), "push", push, actionInputsAll)
+	wantCode(t, j, 0)
+	var n int
+	fmt.Sscan(j.outputs["release-pr"], &n)
+	_, mergePush := w.merge(t, n, "squash")
+	// One 503 for the first request, as a proxy in front of Sentry gives
+	// when it is down; the client does not retry it.
+	w.sentry.Inject("/api/0/organizations/acme/releases/", sentryemu.Fault{Status: 503})
+	j = w.runAction(t, w.workspace(t, "main"), "push", mergePush, actionInputsAll)
+	wantCode(t, j, 0)
+	mustContain(t, "the log", j.stdout, "::warning", "Sentry")
+	if j.outputs["mode"] != "publish" || !strings.Contains(j.outputs["release-url"], "v1.3.0") {
+		t.Errorf("outputs %v", j.outputs)
+	}
+	if _, ok := w.sentry.Release("acme", "v1.3.0"); ok {
+		t.Error("Sentry has the release despite failing")
+	}
+	if msgs := w.slack.Messages(); len(msgs) != 2 || !strings.Contains(msgs[1].Text, "published") {
+		t.Errorf("Slack %+v, want the published message after Sentry failed", msgs)
+	}
+	if strings.Contains(j.stdout, "<html") {
+		t.Errorf("the warning quotes a proxy's HTML page:\n%s", j.stdout)
+	}
+	// Sentry is back: a re-run of the job records the release and its one
+	// deploy, and posts nothing twice.
+	for range 2 {
+		j = w.runAction(t, w.workspace(t, "main"), "push", mergePush, actionInputsAll)
+		wantCode(t, j, 0)
+	}
+	if commits, ok := w.sentry.Release("acme", "v1.3.0"); !ok || len(commits) == 0 {
+		t.Errorf("after the re-run Sentry has %v %v", ok, commits)
+	}
+	if d := w.sentry.Deploys("acme", "v1.3.0"); len(d) != 1 {
+		t.Errorf("%d deploys after two re-runs, want 1", len(d))
+	}
+	if n := len(w.slack.Messages()); n != 2 {
+		t.Errorf("%d Slack messages after the re-runs, want 2", n)
 	}
 }

@@ -29,8 +29,9 @@ var _ action.Sentry = (*Publisher)(nil)
 
 // PublishRelease creates the release (Sentry's get-or-create: repeating it
 // keeps one release), sets its commits explicitly (replacing those of an
-// earlier call; at most MaxCommits, the newest) and records one deploy to
-// r.Environment per call. Errors are *failure.Error: BadInput for a version
+// earlier call; at most MaxCommits, the newest) and records a deploy to
+// r.Environment unless the release has one there: the whole call is safe to
+// repeat, so a re-run of a publish that Sentry failed completes it. Errors are *failure.Error: BadInput for a version
 // or environment Sentry would refuse, Remote for Sentry failing or
 // refusing, with its detail and never the token.
 func (p *Publisher) PublishRelease(ctx context.Context, r action.SentryRelease) error {
@@ -48,6 +49,17 @@ func (p *Publisher) PublishRelease(ctx context.Context, r action.SentryRelease) 
 	if commits := sentryCommits(r); len(commits) > 0 {
 		if _, err := p.Client.SetCommits(ctx, p.Org, r.Version, Commits{Commits: commits}); err != nil {
 			return p.classify(err, "set the commits of the release "+r.Version)
+		}
+	}
+	// A deploy to the environment is recorded once: a re-run of the
+	// publish (after Sentry failed half way) adds none.
+	deploys, err := p.Client.ListDeploys(ctx, p.Org, r.Version)
+	if err != nil {
+		return p.classify(err, "list the deploys of "+r.Version)
+	}
+	for _, d := range deploys {
+		if d.Environment == r.Environment {
+			return nil
 		}
 	}
 	if _, err := p.Client.CreateDeploy(ctx, p.Org, r.Version, NewDeploy{
@@ -99,7 +111,7 @@ func (p *Publisher) classify(err error, what string) error {
 	var tr *TransportError
 	switch {
 	case errors.As(err, &api):
-		hint := "retry the run"
+		hint := "re-run the job when Sentry is up: the rest of the publish is done, and a re-run completes Sentry's part"
 		switch api.StatusCode {
 		case 401:
 			hint = "check the sentry-auth-token input"
@@ -111,12 +123,12 @@ func (p *Publisher) classify(err error, what string) error {
 			hint = fmt.Sprintf("check the sentry-project input (%s)", p.Project)
 		}
 		detail := ""
-		if api.Detail != "" {
+		if d := strings.TrimSpace(api.Detail); d != "" && !strings.HasPrefix(d, "<") {
 			detail = ": " + textsafe.Cut(textsafe.OneLine(api.Detail), 300)
 		}
 		return failure.Wrap(failure.Remote, err, "Sentry answered %s when releasebot tried to %s in %s/%s%s; %s", api.Status, what, p.Org, p.Project, detail, hint)
 	case errors.As(err, &tr):
-		return failure.Wrap(failure.Remote, err, "could not reach Sentry at %s to %s (%s); retry the run when Sentry is up", p.Client.BaseURL(), what, textsafe.Cut(textsafe.OneLine(tr.Err.Error()), 200))
+		return failure.Wrap(failure.Remote, err, "could not reach Sentry at %s to %s (%s); re-run the job when Sentry is up: the rest of the publish is done, and a re-run completes Sentry's part", p.Client.BaseURL(), what, textsafe.Cut(textsafe.OneLine(tr.Err.Error()), 200))
 	}
 	return failure.Wrap(failure.Remote, err, "Sentry failed when releasebot tried to %s: %s", what, textsafe.Cut(textsafe.OneLine(err.Error()), 300))
 }

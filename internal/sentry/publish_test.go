@@ -46,8 +46,17 @@ func TestPublishRelease(t *testing.T) {
 		t.Errorf("commits %v", commits)
 	}
 	deploys := emu.Deploys("acme", "v1.2.0")
-	if len(deploys) != 2 || deploys[0].Environment != "production" || deploys[0].Name != "v1.2.0" || deploys[0].URL == "" {
-		t.Errorf("deploys %+v (one per call)", deploys)
+	if len(deploys) != 1 || deploys[0].Environment != "production" || deploys[0].Name != "v1.2.0" || deploys[0].URL == "" {
+		t.Errorf("deploys %+v (one per environment, however many calls)", deploys)
+	}
+	// Another environment is another deploy.
+	stage := release()
+	stage.Environment = "stage"
+	if err := p.PublishRelease(ctx, stage); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(emu.Deploys("acme", "v1.2.0")); n != 2 {
+		t.Errorf("%d deploys after one to stage, want 2", n)
 	}
 }
 

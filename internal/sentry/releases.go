@@ -118,6 +118,17 @@ func (c *Client) CreateDeploy(ctx context.Context, org, version string, d NewDep
 	return &out, nil
 }
 
+// ListDeploys lists the deploys of release version (GET
+// /api/0/organizations/{org}/releases/{version}/deploys/). An unknown
+// release is an *APIError with status 404.
+func (c *Client) ListDeploys(ctx context.Context, org, version string) ([]Deploy, error) {
+	var out []Deploy
+	if _, err := c.request(ctx, "GET", orgPath(org, "releases", version, "deploys"), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GetProject reads a project of org (GET /api/0/projects/{org}/{project}/);
 // project is a slug or an id. A project that does not exist is an *APIError
 // with status 404; a token without project:read gets 403.
