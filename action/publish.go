@@ -165,6 +165,10 @@ func (m *PublishMode) slack(ctx context.Context) error {
 	if channel == "" {
 		return Skip("no Slack channel; set the input slack-channel")
 	}
-	_, err := m.Slack.PostPublished(ctx, channel, thread, m.notes, m.releaseURL)
-	return NonFatal(err)
+	if _, err := m.Slack.PostPublished(ctx, channel, thread, m.notes, m.releaseURL); err != nil {
+		// A re-run skips this step (the Release exists), so the sentence
+		// says what to do instead.
+		return NonFatal(failure.Wrap(failure.KindOf(err), err, "%s; a re-run will not post it, so tell the channel that %s is published and the canary may start", failure.Message(err, ""), m.marker.Tag))
+	}
+	return nil
 }

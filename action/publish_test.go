@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/releasebot/releasebot/internal/failure"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,13 +56,19 @@ func (f *fakeSentry) PublishRelease(_ context.Context, r SentryRelease) error {
 	return f.err
 }
 
-type fakeSlack struct{ published []string }
+type fakeSlack struct {
+	published []string
+	err       error
+}
 
 func (f *fakeSlack) PostChecklist(context.Context, string, *SlackMessage, *releasenotes.Notes, string) (SlackMessage, error) {
 	panic("not in publish")
 }
 
 func (f *fakeSlack) PostPublished(_ context.Context, ch string, th *SlackMessage, _ *releasenotes.Notes, url string) (SlackMessage, error) {
+	if f.err != nil {
+		return SlackMessage{}, f.err
+	}
 	f.published = append(f.published, ch+" "+th.TS+" "+url)
 	return SlackMessage{Channel: ch, TS: "9.9"}, nil
 }
@@ -146,5 +153,20 @@ func TestPublishMissingMarkerIsBadInput(t *testing.T) {
 	res := (&Runner{RT: rt}).Run(context.Background(), m.Steps())
 	if res.ExitCode() != 2 || len(gh.writes) != 0 || !strings.Contains(res.Err.Error(), "#7") {
 		t.Fatalf("exit %d, writes %v, err %v", res.ExitCode(), gh.writes, res.Err)
+	}
+}
+
+// Slack down is a warning that says what to do, since a re-run skips the
+// message once the Release exists.
+func TestPublishSlackDownSaysWhatToDo(t *testing.T) {
+	gh := &fakeGitHub{tags: map[string]string{}, releases: map[string]*Release{}}
+	rt, log := testRuntime(t)
+	sl := &fakeSlack{err: failure.New(failure.Remote, "could not announce the release: Slack answered HTTP 503")}
+	res := (&Runner{RT: rt}).Run(context.Background(), newPublish(gh, sl, &fakeSentry{}).Steps())
+	if res.Err != nil || len(res.NonFatal) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if !strings.Contains(log.String(), "a re-run will not post it, so tell the channel that v1.2.0 is published") {
+		t.Errorf("the warning does not say what to do:\n%s", log)
 	}
 }
