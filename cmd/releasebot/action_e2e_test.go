@@ -293,8 +293,11 @@ func TestActionEndToEnd(t *testing.T) {
 	// /canary 10 as a comment by a maintainer.
 	flagsBefore := w.git(t, "rev-parse", "main")
 	id, payload := w.comment(t, annToken, pr.Number, "/canary 10")
+	calls := w.gh.Requests()
 	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, actionInputsAll)
 	wantCode(t, j, 0)
+	t.Logf("/canary 10 as a comment: %d GitHub API calls", w.gh.Requests()-calls)
+	mustContain(t, "the command's summary", j.summary, "/canary 10", "@ann", "✅ running the command")
 	flagCommit := j.outputs["flag-commit"]
 	if j.outputs["mode"] != "command" || flagCommit == "" || w.git(t, "rev-parse", "main") != flagCommit {
 		t.Fatalf("command outputs %v, main at %s\n%s", j.outputs, w.git(t, "rev-parse", "main"), j.stdout)
@@ -316,8 +319,10 @@ func TestActionEndToEnd(t *testing.T) {
 	}
 
 	// The same comment redelivered: no second commit, reply or dispatch.
+	calls = w.gh.Requests()
 	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, actionInputsAll)
 	wantCode(t, j, 0)
+	t.Logf("the same comment redelivered: %d GitHub API calls", w.gh.Requests()-calls)
 	if w.git(t, "rev-parse", "main") != flagCommit || len(w.comments(t, pr.Number)) != 2 || len(w.gh.Dispatches("acme/web")) != 1 || j.outputs["flag-commit"] != "" {
 		t.Errorf("a redelivered comment changed something: outputs %v", j.outputs)
 	}
