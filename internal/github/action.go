@@ -2,15 +2,12 @@ package github
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	gh "github.com/google/go-github/v62/github"
 
@@ -255,26 +252,9 @@ func (a *Action) WriteBranch(ctx context.Context, branch, parent string, files m
 		}
 		return "", a.fail(err, permContentsRead, "could not read the commit %.7s on %s", parent, a.repo())
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	entries := make([]*gh.TreeEntry, 0, len(paths))
-	for _, p := range paths {
-		e := &gh.TreeEntry{Path: gh.String(strings.TrimPrefix(p, "/")), Mode: gh.String("100644"), Type: gh.String("blob")}
-		if content := files[p]; utf8.Valid(content) {
-			e.Content = gh.String(string(content))
-		} else {
-			b, _, err := a.Client.Git.CreateBlob(ctx, a.Owner, a.Repo, &gh.Blob{
-				Content: gh.String(base64.StdEncoding.EncodeToString(content)), Encoding: gh.String("base64"),
-			})
-			if err != nil {
-				return "", a.fail(err, permContentsWrite, "could not store %s on %s", p, a.repo())
-			}
-			e.SHA = b.SHA
-		}
-		entries = append(entries, e)
+	entries, path, err := treeEntries(ctx, a.Client, a.Owner, a.Repo, files)
+	if err != nil {
+		return "", a.fail(err, permContentsWrite, "could not store %s on %s", path, a.repo())
 	}
 	tree, _, err := a.Client.Git.CreateTree(ctx, a.Owner, a.Repo, pc.GetTree().GetSHA(), entries)
 	if err != nil {

@@ -228,27 +228,10 @@ func (s *Store) Commit(ctx context.Context, base string, files map[string][]byte
 		_ = wait()
 		return "", err
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	entries := make([]*gh.TreeEntry, 0, len(paths))
-	for _, p := range paths {
-		e := &gh.TreeEntry{Path: gh.String(strings.TrimPrefix(p, "/")), Mode: gh.String("100644"), Type: gh.String("blob")}
-		content := files[p]
-		if utf8.Valid(content) {
-			e.Content = gh.String(string(content)) // inlined: no request per file
-		} else {
-			b, _, err := s.Client.Git.CreateBlob(ctx, s.Owner, s.Repo, &gh.Blob{
-				Content: gh.String(base64.StdEncoding.EncodeToString(content)), Encoding: gh.String("base64"),
-			})
-			if err != nil {
-				return "", failed(err, "could not store %s on %s", p, s.repo())
-			}
-			e.SHA = b.SHA
-		}
-		entries = append(entries, e)
+	entries, path, err := treeEntries(ctx, s.Client, s.Owner, s.Repo, files)
+	if err != nil {
+		_ = wait()
+		return "", failed(err, "could not store %s on %s", path, s.repo())
 	}
 	tree, _, err := s.Client.Git.CreateTree(ctx, s.Owner, s.Repo, baseTree, entries)
 	if err != nil {
@@ -420,4 +403,32 @@ func (s *Store) ReadFile(ctx context.Context, ref, path string) ([]byte, error) 
 		return nil, failure.Wrap(failure.BadInput, err, "%v", err)
 	}
 	return data, err
+}
+
+// treeEntries are files (path → content) as the entries of a new tree, in
+// path order: text inlined (no request per file), anything else stored as
+// a blob first. On a failed blob it returns the path it was storing.
+func treeEntries(ctx context.Context, c *gh.Client, owner, repo string, files map[string][]byte) ([]*gh.TreeEntry, string, error) {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	entries := make([]*gh.TreeEntry, 0, len(paths))
+	for _, p := range paths {
+		e := &gh.TreeEntry{Path: gh.String(strings.TrimPrefix(p, "/")), Mode: gh.String("100644"), Type: gh.String("blob")}
+		if content := files[p]; utf8.Valid(content) {
+			e.Content = gh.String(string(content))
+		} else {
+			b, _, err := c.Git.CreateBlob(ctx, owner, repo, &gh.Blob{
+				Content: gh.String(base64.StdEncoding.EncodeToString(content)), Encoding: gh.String("base64"),
+			})
+			if err != nil {
+				return nil, p, err
+			}
+			e.SHA = b.SHA
+		}
+		entries = append(entries, e)
+	}
+	return entries, "", nil
 }
