@@ -18,6 +18,7 @@ import (
 	"github.com/releasebot/releasebot/internal/failure"
 	"github.com/releasebot/releasebot/internal/githistory"
 	ghstore "github.com/releasebot/releasebot/internal/github"
+	"github.com/releasebot/releasebot/internal/prcomment"
 	"github.com/releasebot/releasebot/internal/prepare"
 	"github.com/releasebot/releasebot/internal/repository"
 	"github.com/releasebot/releasebot/internal/sentry"
@@ -440,28 +441,17 @@ func (r *actionRun) command(ctx context.Context, mode action.Mode) error {
 		return r.fatal("inputs", failure.New(failure.BadInput, "a command needs a GitHub token; dry-run without one only prepares"))
 	}
 	c := r.ev.IssueComment
-	opened, err := repository.OpenGitHub(ctx, repository.NewClientCreator(ghstore.ClientOptions{
-		BaseURL: r.cx.APIURL, Credentials: ghstore.Credentials{Token: r.in.token},
-	}), r.cx.Repository, repository.GitHubOptions{
-		ConfigPath: r.in.configFile(), Getenv: r.auditEnv, DefaultBranch: c.Repository.DefaultBranch,
-	})
+	p, err := prcomment.Prepare(ctx, prcomment.Options{
+		Clients: repository.NewClientCreator(ghstore.ClientOptions{BaseURL: r.cx.APIURL, Credentials: ghstore.Credentials{Token: r.in.token}}),
+		Repo:    r.cx.Repository, DefaultBranch: c.Repository.DefaultBranch,
+		ConfigPath: r.in.configFile(), Getenv: r.auditEnv, DeployWorkflow: r.in.deployWorkflow,
+	}, mode)
 	if err != nil {
-		return r.commandFailed(ctx, mode, err)
+		r.rt.Error(failure.Message(err, mode.RequestID), action.Props{Title: "releasebot: opening the repository"})
+		_ = r.rt.SetOutput("mode", string(action.ModeCommand))
+		return silent(err)
 	}
-	perms, err := ghstore.NewPermissions(r.cli.Client, r.cx.Repository)
-	if err != nil {
-		return r.commandFailed(ctx, mode, err)
-	}
-	auth, err := chatops.NewAuthorization(opened.Config, r.cx.Repository, perms, nil)
-	if err != nil {
-		return r.commandFailed(ctx, mode, failure.Wrap(failure.BadInput, err, "%v", err))
-	}
-	svc := opened.Service()
-	svc.Authorizer = auth
-	m := &action.CommandMode{
-		GitHub: r.gh, Service: svc, Mode: mode,
-		DeployWorkflow: r.in.deployWorkflow, FlagsBranch: opened.Branch,
-	}
+	m := p.Mode
 	res := (&action.Runner{RT: r.rt, RequestID: mode.RequestID}).Run(ctx, m.Steps())
 	if err := r.outputs(m.Outputs()); err != nil {
 		return err
@@ -478,20 +468,6 @@ func (r *actionRun) command(ctx context.Context, mode action.Mode) error {
 		return silent(failure.New(reply.Kind, "%s", reply.Outcome))
 	}
 	return nil
-}
-
-// commandFailed answers a command the repository could not be opened for:
-// confused, and a reply with the one sentence, so the commenter is not left
-// waiting; then the run fails.
-func (r *actionRun) commandFailed(ctx context.Context, mode action.Mode, err error) error {
-	msg := failure.Message(err, mode.RequestID)
-	r.rt.Error(msg, action.Props{Title: "releasebot: opening the repository"})
-	_ = r.gh.React(ctx, mode.CommentID, "confused")
-	if url, ferr := r.gh.FindComment(ctx, mode.PRNumber, action.ReplyMarker(mode.RequestID)); ferr == nil && url == "" {
-		_, _ = r.gh.Comment(ctx, mode.PRNumber, "releasebot could not run this: "+msg+"\n\n"+action.ReplyMarker(mode.RequestID)+"\n")
-	}
-	_ = r.rt.SetOutput("mode", string(action.ModeCommand))
-	return silent(err)
 }
 
 func firstLine(s string) string {

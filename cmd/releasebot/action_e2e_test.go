@@ -530,3 +530,40 @@ func TestActionPublishSentryDown(t *testing.T) {
 		t.Errorf("%d Slack messages after the re-runs, want 2", n)
 	}
 }
+
+// TestActionCommandBrokenConfig: a configuration that does not parse stops
+// the command before anything is written, and the commenter is told where
+// it broke.
+func TestActionCommandBrokenConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary against the GitHub emulator")
+	}
+	w := newActionWorld(t, actionRepoFiles)
+	if err := w.gh.SetRef("acme", "web", "refs/tags/v1.2.0", w.git(t, "rev-parse", "main")); err != nil {
+		t.Fatal(err)
+	}
+	push := w.push(t, "ann", "feat: one click", map[string]string{"a.go": "package a\n"})
+	j := w.runAction(t, w.workspace(t, "main"), "push", push, nil)
+	wantCode(t, j, 0)
+	var n int
+	fmt.Sscan(j.outputs["release-pr"], &n)
+	w.push(t, "ann", "chore: tune the canary", map[string]string{".github/releasebot.yml": "canary:\n  steps: [10, 500]\n"})
+	head := w.git(t, "rev-parse", "main")
+	id, payload := w.comment(t, annToken, n, "/canary 10")
+	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, nil)
+	wantCode(t, j, 2)
+	replies := w.comments(t, n)
+	mustContain(t, "the reply", replies[len(replies)-1].Body, ".github/releasebot.yml:2", "500")
+	if got := strings.Join(w.reactions(t, id), ","); got != "confused" {
+		t.Errorf("reactions %q, want confused", got)
+	}
+	if w.git(t, "rev-parse", "main") != head {
+		t.Error("main moved")
+	}
+	// Redelivered: still one reply.
+	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, nil)
+	wantCode(t, j, 2)
+	if got := len(w.comments(t, n)); got != len(replies) {
+		t.Errorf("%d comments after a redelivery, want %d", got, len(replies))
+	}
+}
