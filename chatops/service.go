@@ -128,6 +128,19 @@ func (s *Service) RunCommand(ctx context.Context, cmd *Command, req Request) Rep
 	return r
 }
 
+// FailedReply is the reply to req when it could not even be run (the
+// repository could not be opened): the same one sentence a failure inside
+// Run gives, the cause kept in Err for the log.
+func FailedReply(req Request, err error) Reply {
+	id := req.ID
+	if id == "" {
+		id = NewRequestID("")
+	}
+	r := replyFor(err, id)
+	r.seal()
+	return r
+}
+
 // replyFor is the reply to a failed command. A core *Error keeps its marked
 // text for rendering; an adapter's *failure.Error shows its sentence; for
 // anything unclassified (or classified Internal) the user reads one

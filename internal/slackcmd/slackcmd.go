@@ -1,0 +1,257 @@
+// Package slackcmd is the server's Slack slash-command endpoint (POST
+// /slack/commands, DESIGN §3): it verifies Slack's signature before it reads
+// anything, acks at once with an ephemeral "working on it", runs the command
+// in the background as the Slack user, with Slack's trigger_id as the
+// request id, and posts the result to the command's response_url — in the
+// channel for a change, to the user alone for a read or an error.
+//
+// Commands: one slash command per runbook command (/canary, /rollback,
+// /toggle, /ab_status, /lock, …), and /release <command> for workspaces
+// where one of those names is taken ("/release canary 50"), besides
+// "/release status".
+package slackcmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/textsafe"
+)
+
+// MaxBody bounds a slash command's body: Slack's form is a few hundred
+// bytes, and a command's text at most 4 000 characters.
+const MaxBody = 64 << 10
+
+// Runner runs one command; *chatops.Service is one.
+type Runner interface {
+	Run(ctx context.Context, req chatops.Request) chatops.Reply
+}
+
+// Handler serves POST /slack/commands.
+type Handler struct {
+	// SigningSecret is the Slack app's signing secret. Required: a
+	// Handler without one answers every request 401.
+	SigningSecret string
+	// Service opens the repository the commands act on (RELEASEBOT_REPOSITORY)
+	// for one command; its error is posted as the reply.
+	Service func(ctx context.Context) (Runner, error)
+	// HTTPClient posts to response_url (default: a 10 s timeout).
+	HTTPClient *http.Client
+	// Timeout bounds one command in the background (default 60 s).
+	Timeout time.Duration
+	// Log receives one line per command (default slog.Default()).
+	Log *slog.Logger
+	// Done, when set, is called after each background command with its
+	// reply (metrics, tests).
+	Done func(req chatops.Request, reply chatops.Reply, took time.Duration)
+
+	wg sync.WaitGroup
+}
+
+// Wait blocks until the background commands started so far have ended:
+// the server calls it on shutdown, so a command in flight is finished and
+// answered.
+func (h *Handler) Wait() { h.wg.Wait() }
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+// ServeHTTP verifies, acks and starts the command.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST a slash command here", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		http.Error(w, "could not read the request", http.StatusBadRequest)
+		return
+	}
+	if len(body) > MaxBody {
+		http.Error(w, "a slash command is at most 64 KiB", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err := h.verify(r.Header, body); err != nil {
+		// Nothing of the body is read or logged before this.
+		h.log().Warn("slack command refused", "reason", err.Error())
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "the body is not a form", http.StatusBadRequest)
+		return
+	}
+	text := CommandText(form.Get("command"), form.Get("text"))
+	req := chatops.Request{
+		Text:  text,
+		Actor: chatops.Actor{Name: form.Get("user_name"), ID: form.Get("user_id"), Via: "slack"},
+		ID:    form.Get("trigger_id"),
+	}
+	if req.ID == "" {
+		req.ID = chatops.NewRequestID("slack:")
+	}
+	// A command that does not parse is answered now, with the usage: no
+	// repository is opened for it.
+	if pr := chatops.Parse(text); pr.Ignore || pr.Error != "" {
+		reply := (&chatops.Service{}).Run(r.Context(), req)
+		writeAck(w, slack.ResponseTypeEphemeral, reply.Render(chatops.Slack))
+		return
+	}
+	responseURL := form.Get("response_url")
+	if !validResponseURL(responseURL) {
+		http.Error(w, "the command has no response_url", http.StatusBadRequest)
+		return
+	}
+	writeAck(w, slack.ResponseTypeEphemeral, "Working on "+code(text)+"…")
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.run(req, responseURL)
+	}()
+}
+
+// verify checks X-Slack-Signature and X-Slack-Request-Timestamp (at most
+// five minutes off) with slack-go's verifier, in constant time.
+func (h *Handler) verify(header http.Header, body []byte) error {
+	if h.SigningSecret == "" {
+		return errors.New("no signing secret")
+	}
+	sv, err := slack.NewSecretsVerifier(header, h.SigningSecret)
+	if err != nil {
+		return err
+	}
+	if _, err := sv.Write(body); err != nil {
+		return err
+	}
+	return sv.Ensure()
+}
+
+func (h *Handler) run(req chatops.Request, responseURL string) {
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	var reply chatops.Reply
+	svc, err := h.Service(ctx)
+	if err != nil {
+		reply = chatops.FailedReply(req, err)
+	} else {
+		reply = svc.Run(ctx, req)
+	}
+	took := time.Since(start)
+	kind := slack.ResponseTypeEphemeral
+	if reply.Commit != "" && !reply.Replayed {
+		kind = slack.ResponseTypeInChannel
+	}
+	text := reply.Render(chatops.Slack)
+	if kind == slack.ResponseTypeInChannel {
+		text = fmt.Sprintf("<@%s>: %s\n%s", slackID(req.Actor.ID), code(req.Text), text)
+	}
+	perr := slack.PostWebhookCustomHTTPContext(ctx, responseURL, h.httpClient(), &slack.WebhookMessage{
+		ResponseType: kind, Text: text, ReplaceOriginal: false,
+	})
+	attrs := []any{"request_id", req.ID, "command", commandName(req.Text), "outcome", reply.Outcome.String(), "user", req.Actor.ID, "took_ms", took.Milliseconds()}
+	if reply.Err != nil {
+		attrs = append(attrs, "cause", reply.Err.Error())
+	}
+	if perr != nil {
+		h.log().Error("slack command answered, but the reply could not be posted to response_url", append(attrs, "post_error", perr.Error())...)
+	} else {
+		h.log().Info("slack command", attrs...)
+	}
+	if h.Done != nil {
+		h.Done(req, reply, took)
+	}
+}
+
+func (h *Handler) httpClient() *http.Client {
+	if h.HTTPClient != nil {
+		return h.HTTPClient
+	}
+	return &http.Client{Timeout: 10 * time.Second}
+}
+
+// CommandText is the command line a slash command stands for: "/canary"
+// with text "50" is "/canary 50"; "/release canary 50" is "/canary 50",
+// while "/release status" and "/release help" stay releasebot's own.
+func CommandText(command, text string) string {
+	command = strings.ToLower(strings.TrimSpace(command))
+	text = strings.TrimSpace(text)
+	if command == "/release" {
+		word, _, _ := strings.Cut(text, " ")
+		switch strings.ToLower(word) {
+		case "", "status", "help":
+			return strings.TrimSpace("/release " + text)
+		}
+		return "/" + strings.TrimPrefix(text, "/")
+	}
+	return strings.TrimSpace(command + " " + text)
+}
+
+// commandName is the command word of text, for logs and metrics.
+func commandName(text string) string {
+	w, _, _ := strings.Cut(text, " ")
+	return textsafe.Cut(textsafe.OneLine(w), 32)
+}
+
+func writeAck(w http.ResponseWriter, kind, text string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(ackJSON(kind, text))
+}
+
+// code shows the command as a code span when it is plain, else inert.
+func code(s string) string {
+	if strings.ContainsAny(s, "`<>&@!*_~\n") {
+		return textsafe.Slack(textsafe.Cut(textsafe.OneLine(s), 200))
+	}
+	return "`" + textsafe.Cut(s, 200) + "`"
+}
+
+// slackID keeps a user id to Slack's id characters, so <@…> is a mention
+// of that user and nothing else.
+func slackID(id string) string {
+	var b strings.Builder
+	for _, r := range id {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return textsafe.Cut(b.String(), 32)
+}
+
+// validResponseURL accepts an absolute http(s) URL without credentials.
+func validResponseURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" && p.User == nil
+}
+
+// ackJSON is the immediate answer Slack shows the user.
+func ackJSON(kind, text string) []byte {
+	b, _ := json.Marshal(struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}{kind, text})
+	return b
+}
