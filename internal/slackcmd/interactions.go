@@ -140,10 +140,15 @@ func Tick(cb slack.InteractionCallback, now time.Time) (blocks []slack.Block, ch
 				}
 				was := map[string]bool{}
 				for _, o := range cg.InitialOptions {
-					was[o.Value] = true
+					if o != nil {
+						was[o.Value] = true
+					}
 				}
 				var initial []*slack.OptionBlockObject
 				for _, o := range cg.Options {
+					if o == nil {
+						continue
+					}
 					switch {
 					case selected[o.Value] && !was[o.Value]:
 						o.Description = tickDescription(o.Description, stamp)

@@ -114,3 +114,41 @@ func TestInteractionUnsigned(t *testing.T) {
 		t.Fatalf("%v %d", err, resp.Status)
 	}
 }
+
+// FuzzTick: whatever payload Slack (or anyone with the secret) sends,
+// reading it and applying its ticks does not panic, and a tick never
+// leaves an initial option the group does not have.
+func FuzzTick(f *testing.F) {
+	f.Add([]byte(`{"type":"block_actions","user":{"id":"U1","name":"ann"},"message":{"blocks":[{"type":"actions","block_id":"checklist:0:0","elements":[{"type":"checkboxes","action_id":"checklist:0:0","options":[{"text":{"type":"mrkdwn","text":"a"},"value":"0.0"}]}]}]},"actions":[{"type":"checkboxes","action_id":"checklist:0:0","block_id":"checklist:0:0","selected_options":[{"value":"0.0"},{"value":"9.9"}]}]}`))
+	f.Add([]byte(`{"type":"block_actions","actions":[{"type":"checkboxes","action_id":"checklist:x"}]}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var cb slack.InteractionCallback
+		if json.Unmarshal(payload, &cb) != nil {
+			return
+		}
+		blocks, _ := slackcmd.Tick(cb, time.Unix(0, 0))
+		for _, b := range blocks {
+			ab, ok := b.(*slack.ActionBlock)
+			if !ok || ab.Elements == nil {
+				continue
+			}
+			for _, el := range ab.Elements.ElementSet {
+				cg, ok := el.(*slack.CheckboxGroupsBlockElement)
+				if !ok {
+					continue
+				}
+				have := map[string]bool{}
+				for _, o := range cg.Options {
+					if o != nil {
+						have[o.Value] = true
+					}
+				}
+				for _, o := range cg.InitialOptions {
+					if o != nil && !have[o.Value] {
+						t.Fatalf("initial option %q is not an option", o.Value)
+					}
+				}
+			}
+		}
+	})
+}
