@@ -25,6 +25,11 @@ type CommandMode struct {
 	Mode           Mode   // CommentID, PRNumber, Commenter, Body, RequestID
 	DeployWorkflow string // deploy-workflow; "" dispatches nothing
 	FlagsBranch    string
+	// RolloutLog, when set, re-renders the current Release's rollout log
+	// after a flag commit (internal/rolloutlog).
+	RolloutLog interface {
+		Update(ctx context.Context) (bool, error)
+	}
 
 	reply   chatops.Reply
 	ran     bool
@@ -42,6 +47,7 @@ func (m *CommandMode) Steps() []Step {
 		step{"replying on the release PR", m.replyStep},
 		step{"reacting to the outcome", m.react},
 		step{"starting the deploy workflow", m.dispatch},
+		step{"updating the Release's rollout log", m.rolloutLog},
 	}
 }
 
@@ -114,6 +120,26 @@ func (m *CommandMode) dispatch(ctx context.Context) error {
 	}
 	if err := m.GitHub.DispatchWorkflow(ctx, m.DeployWorkflow, m.FlagsBranch); err != nil {
 		return NonFatal(failure.Wrap(failure.KindOf(err), err, "the flag commit %s is made, but the deploy workflow %s could not be started: %s", m.reply.Commit, m.DeployWorkflow, failure.Message(err, m.Mode.RequestID)))
+	}
+	return nil
+}
+
+func (m *CommandMode) rolloutLog(ctx context.Context) error {
+	switch {
+	case m.RolloutLog == nil:
+		return Skip("no rollout log to keep")
+	case m.reply.Commit == "":
+		return Skip("no flag commit")
+	}
+	// A replayed request renders too: the run that committed may have
+	// stopped before this step. The log is rebuilt from the commits, so
+	// rendering it again changes nothing when it is right.
+	changed, err := m.RolloutLog.Update(ctx)
+	if err != nil {
+		return NonFatal(err)
+	}
+	if !changed {
+		return Skip("the rollout log already shows " + m.reply.Commit)
 	}
 	return nil
 }

@@ -38,6 +38,8 @@ type Release struct {
 	URL     string // its page (html_url)
 	Commit  string // the commit its tag points at, when known
 	Created bool   // made by this call (false: it existed)
+	// Published is when GitHub published it (zero for a draft).
+	Published time.Time
 }
 
 // NewRelease is a GitHub Release to publish on an existing tag.

@@ -68,6 +68,12 @@ func (t *Template) RenderNotes(w io.Writer, n *Notes) error {
 	return t.execute(w, "notes", n)
 }
 
+// RenderLog writes only the "log" block: the rollout log section, from
+// n.RolloutLog, between its markers.
+func (t *Template) RenderLog(w io.Writer, n *Notes) error {
+	return t.execute(w, "log", n)
+}
+
 func (t *Template) execute(w io.Writer, name string, n *Notes) error {
 	var b bytes.Buffer
 	if err := t.t.ExecuteTemplate(&b, name, n); err != nil {

@@ -317,6 +317,13 @@ func TestActionEndToEnd(t *testing.T) {
 	if d := w.gh.Dispatches("acme/web"); len(d) != 1 || d[0].Workflow != "deploy.yml" || d[0].Ref != "main" {
 		t.Errorf("dispatches %+v, want deploy.yml on main once", d)
 	}
+	// The Release's rollout log now tells the change, rebuilt from the
+	// flag commits.
+	w.api(t, annToken, "GET", "/repos/acme/web/releases/tags/v1.3.0", nil, &rel)
+	mustContain(t, "the Release's rollout log", rel.Body, "`/canary 10`", flagCommit[:7], "ann via github")
+	if strings.Contains(rel.Body, "_No rollout changes yet._") || strings.Count(rel.Body, "| `/canary 10` |") != 1 {
+		t.Errorf("the rollout log is not one entry:\n%s", rel.Body)
+	}
 
 	// The same comment redelivered: no second commit, reply or dispatch.
 	calls = w.gh.Requests()
@@ -325,6 +332,10 @@ func TestActionEndToEnd(t *testing.T) {
 	t.Logf("the same comment redelivered: %d GitHub API calls", w.gh.Requests()-calls)
 	if w.git(t, "rev-parse", "main") != flagCommit || len(w.comments(t, pr.Number)) != 2 || len(w.gh.Dispatches("acme/web")) != 1 || j.outputs["flag-commit"] != "" {
 		t.Errorf("a redelivered comment changed something: outputs %v", j.outputs)
+	}
+	w.api(t, annToken, "GET", "/repos/acme/web/releases/tags/v1.3.0", nil, &rel)
+	if strings.Count(rel.Body, "| `/canary 10` |") != 1 {
+		t.Errorf("a redelivered comment doubled the rollout log:\n%s", rel.Body)
 	}
 
 	// /ab_status answers without a commit.

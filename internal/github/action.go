@@ -357,7 +357,32 @@ func release(r *gh.RepositoryRelease, created bool) *action.Release {
 	if c := r.GetTargetCommitish(); fullSHA.MatchString(c) {
 		out.Commit = c
 	}
+	if r.PublishedAt != nil {
+		out.Published = r.GetPublishedAt().Time.UTC()
+	}
 	return out
+}
+
+// LatestRelease returns the repository's latest published Release (GET
+// /releases/latest: the newest by tag date, no drafts or prereleases), or
+// nil when there is none.
+func (a *Action) LatestRelease(ctx context.Context) (*action.Release, error) {
+	r, _, err := a.Client.Repositories.GetLatestRelease(ctx, a.Owner, a.Repo)
+	if status(err) == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, a.fail(err, permContentsRead, "could not read the latest release of %s", a.repo())
+	}
+	return release(r, false), nil
+}
+
+// UpdateReleaseBody replaces the body of Release id.
+func (a *Action) UpdateReleaseBody(ctx context.Context, id int64, body string) error {
+	if _, _, err := a.Client.Repositories.EditRelease(ctx, a.Owner, a.Repo, id, &gh.RepositoryRelease{Body: gh.String(body)}); err != nil {
+		return a.fail(err, permContentsWrite, "could not update the release %d on %s", id, a.repo())
+	}
+	return nil
 }
 
 // FindRelease returns the Release of tag, or nil when there is none.

@@ -9,12 +9,14 @@ package prcomment
 
 import (
 	"context"
+	"strings"
 
 	"github.com/releasebot/releasebot/action"
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/internal/failure"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/internal/repository"
+	"github.com/releasebot/releasebot/internal/rolloutlog"
 )
 
 // Options say where the comment is and how to reach GitHub.
@@ -83,10 +85,15 @@ func Prepare(ctx context.Context, o Options, mode action.Mode) (*Prepared, error
 	}
 	svc := opened.Service()
 	svc.Authorizer = auth
+	server := "https://github.com"
+	if o.Getenv != nil && o.Getenv("GITHUB_SERVER_URL") != "" {
+		server = strings.TrimSuffix(o.Getenv("GITHUB_SERVER_URL"), "/")
+	}
 	return &Prepared{
 		Mode: &action.CommandMode{
 			GitHub: gh, Service: svc, Mode: mode,
 			DeployWorkflow: o.DeployWorkflow, FlagsBranch: opened.Branch,
+			RolloutLog: &rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, RepoURL: server + "/" + o.Repo},
 		},
 		GitHub: gh, Branch: opened.Branch,
 	}, nil

@@ -1,0 +1,171 @@
+// Package rolloutlog keeps the "Rollout log" of the current version's
+// GitHub Release: every flag change of the rollout, with when, who, from
+// where, the command, the change in words and the commit. The log is
+// rendered from the flag commits made since the Release was published —
+// the repository is the database — never appended blind, so it can always
+// be rebuilt, and two writers at once converge: each re-renders when the
+// flag branch moved while it wrote.
+package rolloutlog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/releasebot/releasebot/action"
+	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/releasenotes"
+)
+
+// The markers the rollout log stands between in a Release body (the notes
+// template's "log" block writes them).
+const (
+	Begin = "<!-- releasebot:rollout-log -->"
+	End   = "<!-- /releasebot:rollout-log -->"
+)
+
+// MaxCommits bounds the flag commits read for one rendering: a rollout of
+// more changes than that shows its newest MaxCommits.
+const MaxCommits = 200
+
+// Releases is the part of GitHub the log is written to; ghstore.Action is one.
+type Releases interface {
+	LatestRelease(ctx context.Context) (*action.Release, error)
+	UpdateReleaseBody(ctx context.Context, id int64, body string) error
+}
+
+// History lists the commits touching path on the flag branch, newest
+// first; chatops.Store has it.
+type History interface {
+	History(ctx context.Context, path string, limit int) ([]chatops.CommitInfo, error)
+}
+
+// Log updates one repository's Release.
+type Log struct {
+	Releases  Releases
+	History   History
+	FlagsFile string
+	RepoURL   string // for commit links
+	// Template renders the section (default: the built-in notes template;
+	// a repository's own template keeps its own look).
+	Template *releasenotes.Template
+}
+
+// Update renders the rollout log of the latest Release from the flag
+// commits since it was published and writes it when it changed. After a
+// write it reads the flag branch's newest commit again, and renders anew
+// when it moved (another command committed meanwhile, and another writer
+// may have written an older log), at most three times. It does nothing
+// when there is no Release yet.
+func (l *Log) Update(ctx context.Context) (changed bool, err error) {
+	for range 3 {
+		rel, err := l.Releases.LatestRelease(ctx)
+		if err != nil || rel == nil {
+			return changed, err
+		}
+		commits, err := l.History.History(ctx, l.FlagsFile, MaxCommits)
+		if err != nil {
+			return changed, err
+		}
+		section, err := l.render(Entries(commits, rel.Published))
+		if err != nil {
+			return changed, err
+		}
+		body, differs := Replace(rel.Body, section)
+		if !differs {
+			return changed, nil
+		}
+		if err := l.Releases.UpdateReleaseBody(ctx, rel.ID, body); err != nil {
+			return changed, err
+		}
+		changed = true
+		again, err := l.History.History(ctx, l.FlagsFile, 1)
+		if err != nil {
+			return changed, err
+		}
+		if len(again) == 0 || len(commits) > 0 && again[0].SHA == commits[0].SHA {
+			return changed, nil
+		}
+	}
+	return changed, nil
+}
+
+func (l *Log) render(entries []releasenotes.RolloutEntry) (string, error) {
+	t := l.Template
+	if t == nil {
+		t = releasenotes.DefaultTemplate()
+	}
+	var b strings.Builder
+	if err := t.RenderLog(&b, &releasenotes.Notes{RolloutLog: entries, RepoURL: l.RepoURL}); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Entries are the rollout log's entries, oldest first, from flag commits
+// (newest first, as History lists them): releasebot's own commits (those
+// with a Releasebot-Request trailer) made at or after since.
+func Entries(commits []chatops.CommitInfo, since time.Time) []releasenotes.RolloutEntry {
+	var out []releasenotes.RolloutEntry
+	for i := len(commits) - 1; i >= 0; i-- {
+		c := commits[i]
+		tr := chatops.Trailers(c.Message)
+		if _, ok := tr.Get(chatops.TrailerRequest); !ok {
+			continue
+		}
+		if !since.IsZero() && c.When.Before(since.Add(-time.Second)) {
+			continue
+		}
+		who, _ := tr.Get(chatops.TrailerRequestedBy)
+		out = append(out, releasenotes.RolloutEntry{
+			When: c.When, Who: who, Command: commandLine(c.Message),
+			Change: change(c.Message), Commit: c.SHA,
+		})
+	}
+	return out
+}
+
+// change is the change in words: the listed changes, else the subject.
+func change(msg string) string {
+	if cs := chatops.ChangesIn(msg); len(cs) > 0 {
+		parts := make([]string, len(cs))
+		for i, c := range cs {
+			parts[i] = c.String()
+		}
+		return strings.Join(parts, "; ")
+	}
+	subject, _, _ := strings.Cut(msg, "\n")
+	return strings.TrimPrefix(subject, "chore(flags): ")
+}
+
+func commandLine(msg string) string {
+	for _, line := range strings.Split(msg, "\n") {
+		if rest, ok := strings.CutPrefix(line, "Command:"); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
+}
+
+// Replace puts section in place of the body's rollout log (from Begin to
+// End, the heading above it kept), or appends it under "## Rollout log"
+// when the body has none. differs is false when the body already holds it.
+func Replace(body, section string) (out string, differs bool) {
+	section = strings.TrimRight(section, "\n")
+	// The section starts with the block's heading; keep from Begin on.
+	if i := strings.Index(section, Begin); i >= 0 {
+		section = section[i:]
+	}
+	b := strings.Index(body, Begin)
+	e := strings.Index(body, End)
+	if b < 0 || e < b {
+		out = strings.TrimRight(body, "\n") + "\n\n## Rollout log\n\n" + section + "\n"
+		return out, true
+	}
+	out = body[:b] + section + body[e+len(End):]
+	return out, out != body
+}
+
+// String is for logs.
+func (l *Log) String() string { return fmt.Sprintf("rollout log of %s", l.RepoURL) }
