@@ -97,7 +97,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	tr = &limitTransport{next: tr}
 	meter := &Meter{}
 	var rt http.RoundTripper = &retryTransport{
-		next:      &countingTransport{next: tr, meter: meter},
+		next:      &countingTransport{next: newETagTransport(tr), meter: meter},
 		attempts:  opts.RetryAttempts,
 		baseDelay: opts.RetryBaseDelay,
 		maxWait:   opts.MaxRateLimitWait,

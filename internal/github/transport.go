@@ -33,6 +33,7 @@ func WithCounter(ctx context.Context) (context.Context, *Counter) {
 // the latest response reported, for tests and metrics.
 type Meter struct {
 	calls     atomic.Int64
+	notMod    atomic.Int64
 	mu        sync.Mutex
 	remaining int
 	limit     int
@@ -41,6 +42,10 @@ type Meter struct {
 
 // Calls is the number of requests sent, retries included.
 func (m *Meter) Calls() int64 { return m.calls.Load() }
+
+// Revalidated is how many of those GitHub answered 304 Not Modified (free
+// of the rate limit) and were served from the remembered answer.
+func (m *Meter) Revalidated() int64 { return m.notMod.Load() }
 
 // RateLimit is the core rate limit as the latest response reported it;
 // limit is 0 before the first response.
@@ -63,6 +68,9 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		c.n.Add(1)
 	}
 	resp, err := t.next.RoundTrip(req)
+	if resp != nil && resp.Header.Get(revalidatedHeader) != "" {
+		t.meter.notMod.Add(1)
+	}
 	if resp != nil {
 		if lim, err := strconv.Atoi(resp.Header.Get("X-RateLimit-Limit")); err == nil {
 			rem, _ := strconv.Atoi(resp.Header.Get("X-RateLimit-Remaining"))

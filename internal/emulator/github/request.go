@@ -94,6 +94,10 @@ func (s *Server) Handler() http.Handler {
 			notFound(w)
 			return
 		}
+		if r2.Method == http.MethodGet && p != "/rate_limit" {
+			serveConditional(w, r2, rte.h, func() { s.refundRate(w, id) })
+			return
+		}
 		rte.h(w, r2)
 	})
 }
