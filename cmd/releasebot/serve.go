@@ -11,7 +11,8 @@ import (
 )
 
 func newServeCommand(e *env, _ *globals) *cobra.Command {
-	return &cobra.Command{
+	var addr string
+	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the GitHub App's server: webhooks, /health and /metrics",
 		Long: `releasebot serve is the GitHub App's server (DESIGN §3). It answers GitHub's
@@ -39,6 +40,9 @@ redacted. A missing variable the server needs exits 2 naming it.`,
 			if err != nil {
 				return err
 			}
+			if addr != "" {
+				cfg.Addr = addr
+			}
 			redact := newRedactor(e.getenv)
 			log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 				if a.Value.Kind() == slog.KindString {
@@ -52,9 +56,11 @@ redacted. A missing variable the server needs exits 2 naming it.`,
 			}
 			ln, err := net.Listen("tcp", cfg.Addr)
 			if err != nil {
-				return failure.Wrap(failure.BadInput, err, "could not listen on RELEASEBOT_ADDR=%s: %v", cfg.Addr, err)
+				return failure.Wrap(failure.BadInput, err, "could not listen on %s: %v; set --addr or RELEASEBOT_ADDR to a free host:port", cfg.Addr, err)
 			}
 			return s.Serve(c.Context(), ln)
 		},
 	}
+	cmd.Flags().StringVar(&addr, "addr", "", "the address to listen on (default $RELEASEBOT_ADDR, else "+server.DefaultAddr+")")
+	return cmd
 }

@@ -45,7 +45,7 @@ func TestServeMissingSecret(t *testing.T) {
 	}
 }
 
-// TestServeRunsUntilSIGTERM: serve listens on RELEASEBOT_ADDR, answers
+// TestServeRunsUntilSIGTERM: serve listens on --addr, answers
 // /health and a signed ping, refuses an unsigned webhook, logs JSON lines
 // without its secrets, and exits 0 after SIGTERM.
 func TestServeRunsUntilSIGTERM(t *testing.T) {
@@ -59,12 +59,13 @@ func TestServeRunsUntilSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	const secret = "whsec-serve-binary-5ecret"
-	cmd := exec.Command(binary, "serve")
+	// --addr, as the server image's CMD passes it, wins over RELEASEBOT_ADDR.
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0")
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_STATE_HOME=" + t.TempDir(),
 		"GITHUB_APP_ID=4242", "GITHUB_APP_PRIVATE_KEY_FILE=" + keyFile, "GITHUB_WEBHOOK_SECRET=" + secret,
-		"GITHUB_API_URL=http://127.0.0.1:1/api/v3", "RELEASEBOT_ADDR=127.0.0.1:0",
+		"GITHUB_API_URL=http://127.0.0.1:1/api/v3", "RELEASEBOT_ADDR=not-an-address",
 	}
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw
