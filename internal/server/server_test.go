@@ -316,3 +316,43 @@ func TestDeliveriesBounded(t *testing.T) {
 		t.Errorf("%d ids, %d in order", len(d.byID), d.order.Len())
 	}
 }
+
+// TestSlackCommandsHook: Options.SlackCommands is served at POST
+// /slack/commands, through the same middleware; without it the route is
+// 404.
+func TestSlackCommandsHook(t *testing.T) {
+	called := 0
+	s := newOffline(t, Options{Logger: discard(), SlackCommands: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		called++
+		w.WriteHeader(http.StatusOK)
+	})})
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/slack/commands", strings.NewReader("command=%2Fcanary&text=10")))
+	if rec.Code != http.StatusOK || called != 1 {
+		t.Errorf("POST /slack/commands: %d, handler called %d times", rec.Code, called)
+	}
+	without := newOffline(t, Options{Logger: discard()})
+	rec = httptest.NewRecorder()
+	without.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/slack/commands", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("POST /slack/commands without a handler: %d, want 404", rec.Code)
+	}
+}
+
+// FuzzSignature: validSignature accepts exactly GitHub's signature of the
+// body, whatever the header holds.
+func FuzzSignature(f *testing.F) {
+	f.Add("sha256=", []byte(`{}`))
+	f.Add(githubemu.Sign(hookSecret, []byte(`{"zen":"hi"}`)), []byte(`{"zen":"hi"}`))
+	f.Add("sha1=0123", []byte("x"))
+	f.Add("SHA256="+strings.TrimPrefix(githubemu.Sign(hookSecret, []byte("x")), "sha256="), []byte("x"))
+	f.Fuzz(func(t *testing.T, sig string, body []byte) {
+		want := githubemu.Sign(hookSecret, body)
+		if got := validSignature(sig, body, hookSecret); got != (strings.HasPrefix(sig, "sha256=") && strings.EqualFold(sig, want)) {
+			t.Errorf("validSignature(%q) = %v; the signature is %s", sig, got, want)
+		}
+		if !validSignature(want, body, hookSecret) {
+			t.Error("the genuine signature is refused")
+		}
+	})
+}

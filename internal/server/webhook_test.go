@@ -66,6 +66,13 @@ func TestCommentCommand(t *testing.T) {
 	if len(replies) != 1 || !strings.Contains(replies[0], fmt.Sprintf("releasebot-reply: github-comment:%d", id)) {
 		t.Fatalf("replies %q, want one with the marker", replies)
 	}
+	// The payload's installation.id is used: no installation lookup.
+	if n := w.emu.Count("GET", "/repos/{owner}/{repo}/installation"); n != 0 {
+		t.Errorf("%d installation lookups, want 0: the webhook names its installation", n)
+	}
+	if n := w.emu.Count("POST", "/app/installations/{id}/access_tokens"); n != 1 {
+		t.Errorf("%d installation tokens minted, want 1", n)
+	}
 
 	// The same delivery again: this server remembers it.
 	calls := w.emu.Requests()
