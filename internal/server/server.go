@@ -153,7 +153,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // those still running then are cancelled (a command that did not finish
 // commits nothing: the flag branch moves once, at its end, or not at all).
 // It returns nil after a clean shutdown, a failure.Internal when commands
-// had to be cancelled, or the error that stopped serving.
+// had to be cancelled, or the error that stopped serving. A Server serves
+// once: after Serve returns it starts no more commands.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,

@@ -49,6 +49,9 @@ func TestCommentCommand(t *testing.T) {
 	}
 	t.Logf("the webhook was acknowledged in %.2f ms", webhookLatency(t, w.a.logs.String(), http.StatusAccepted))
 	w.settle(t, w.a)
+	if m := regexp.MustCompile(`"msg":"command finished".*"duration_ms":([0-9.]+)`).FindStringSubmatch(w.a.logs.String()); m != nil {
+		t.Logf("the command ran in the background in %s ms", m[1])
+	}
 
 	if got := strings.Join(w.emu.Reactions(id), ","); got != "eyes,rocket" {
 		t.Errorf("reactions %q, want eyes,rocket", got)
