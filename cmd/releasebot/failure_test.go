@@ -207,7 +207,7 @@ func TestSubcommandsListedOnce(t *testing.T) {
 		}
 		return out
 	}
-	want := "action audit cmd demo flags notes release version"
+	want := "action audit cmd demo flags notes release serve version"
 	for range 2 {
 		if got := strings.Join(names(), " "); got != want {
 			t.Errorf("subcommands %q, want %q", got, want)

@@ -196,6 +196,7 @@ func TestGoldenHelp(t *testing.T) {
 		{"help-audit.golden", []string{"audit", "--help"}},
 		{"help-notes.golden", []string{"notes", "--help"}},
 		{"help-release.golden", []string{"release", "--help"}},
+		{"help-serve.golden", []string{"serve", "--help"}},
 	} {
 		golden.AssertString(t, c.golden, goldenRun(t, repo, c.args...))
 	}

@@ -141,6 +141,7 @@ before finishing. A second signal ends the process at once.
 		newFlagsCommand,
 		newDemoCommand,
 		newActionCommand,
+		newServeCommand,
 		newVersionCommand,
 	} {
 		root.AddCommand(add(e, g))
