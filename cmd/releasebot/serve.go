@@ -14,7 +14,7 @@ func newServeCommand(e *env, _ *globals) *cobra.Command {
 	var addr string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the GitHub App's server: webhooks, /health and /metrics",
+		Short: "Run the GitHub App's and Slack app's server: webhooks, slash commands, /health and /metrics",
 		Long: `releasebot serve is the GitHub App's server (DESIGN §3). It answers GitHub's
 webhooks at once and runs a command commented on a release PR in the
 background, as the Action's command mode does: 👀, one flag commit, one
@@ -22,7 +22,10 @@ reply, then 🚀 or 😕. Every webhook's X-Hub-Signature-256 is verified before
 anything of it is read; an unsigned or wrongly signed one is refused (401).
 
 Endpoints:
-  POST /github/webhook   the App's webhook (issue_comment; other events are acknowledged)
+  POST /github/webhook       the App's webhook (issue_comment; other events are acknowledged)
+  POST /slack/commands       slash commands, when the Slack variables are set: acked at once,
+                             answered at response_url; /release <command> where a name is taken
+  POST /slack/interactions   checklist ticks: the message is updated in place
   GET  /health           {"status":"ok"}; 503 with reasons while shutting down
   GET  /metrics          Prometheus: requests, commands, GitHub API calls, rate limit
 

@@ -89,6 +89,8 @@ type Server struct {
 	closing  bool
 	running  int // background commands in flight
 	inflight sync.WaitGroup
+	// waiters wait for the Slack endpoints' background work.
+	waiters []func()
 }
 
 // New builds the server for cfg. It loads the App's private key once, so a
@@ -133,6 +135,15 @@ func New(cfg Config, opts Options) (*Server, error) {
 	mux.Handle("GET /health", s.route("/health", smallBody, http.HandlerFunc(s.health)))
 	mux.Handle("GET /metrics", s.route("/metrics", smallBody, s.metrics.handler()))
 	mux.Handle("POST /github/webhook", s.route("/github/webhook", action.EventFileLimit, http.HandlerFunc(s.webhook)))
+	if opts.SlackCommands == nil && cfg.SlackSigningSecret != "" {
+		commands, interactions, err := s.slackEndpoints()
+		if err != nil {
+			return nil, failure.Wrap(failure.BadInput, err, "%v; check SLACK_BOT_TOKEN and SLACK_API_URL", err)
+		}
+		opts.SlackCommands = commands
+		s.waiters = append(s.waiters, commands.Wait, interactions.Wait)
+		mux.Handle("POST /slack/interactions", s.route("/slack/interactions", 1<<20, interactions))
+	}
 	if opts.SlackCommands != nil {
 		mux.Handle("POST /slack/commands", s.route("/slack/commands", smallBody, opts.SlackCommands))
 	}
@@ -187,7 +198,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	<-errc // http.ErrServerClosed
 	done := make(chan struct{})
-	go func() { s.inflight.Wait(); close(done) }()
+	go func() {
+		s.inflight.Wait()
+		for _, wait := range s.waiters {
+			wait()
+		}
+		close(done)
+	}()
 	select {
 	case <-done:
 		s.cancelBg()

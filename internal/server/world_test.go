@@ -35,7 +35,7 @@ const (
 )
 
 var repoFiles = map[string]string{
-	".github/releasebot.yml": "canary:\n  steps: [10, 50, 100]\n  gates: {health: false}\n",
+	".github/releasebot.yml": "canary:\n  steps: [10, 50, 100]\n  gates: {health: false}\nauthorization:\n  slack: {users: [U0ANN], usergroups: [S0OPS]}\n",
 	".release/flags.yaml": `environments:
   prod:
     canary_percent: 0
