@@ -459,22 +459,11 @@ func TestActionPrepareCallsGrowWithPages(t *testing.T) {
 // refuses is answered with the branch and the two ways out, 😕, exit 1,
 // and nothing moves.
 func TestActionProtectedFlagBranch(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary against the GitHub emulator")
-	}
-	w := newActionWorld(t, actionRepoFiles)
-	if err := w.gh.SetRef("acme", "web", "refs/tags/v1.2.0", w.git(t, "rev-parse", "main")); err != nil {
-		t.Fatal(err)
-	}
-	push := w.push(t, "ann", "feat: one click", map[string]string{"a.go": "package a\n"})
-	j := w.runAction(t, w.workspace(t, "main"), "push", push, nil)
-	wantCode(t, j, 0)
-	var n int
-	fmt.Sscan(j.outputs["release-pr"], &n)
+	w, n := preparedWorld(t, nil)
 	w.gh.ProtectBranch("acme/web", "main")
 	head := w.git(t, "rev-parse", "main")
 	id, payload := w.comment(t, annToken, n, "/canary 10")
-	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, nil)
+	j := w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, nil)
 	wantCode(t, j, 1)
 	replies := w.comments(t, n)
 	reply := replies[len(replies)-1].Body
@@ -494,23 +483,12 @@ func TestActionProtectedFlagBranch(t *testing.T) {
 // the tag, the Release and the Slack message are made, the failure is a
 // warning, and the job passes.
 func TestActionPublishSentryDown(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary against three emulators")
-	}
-	w := newActionWorld(t, actionRepoFiles)
-	if err := w.gh.SetRef("acme", "web", "refs/tags/v1.2.0", w.git(t, "rev-parse", "main")); err != nil {
-		t.Fatal(err)
-	}
-	push := w.push(t, "ann", "feat: one click", map[string]string{"a.go": "package a\n"})
-	j := w.runAction(t, w.workspace(t, "main"), "push", push, actionInputsAll)
-	wantCode(t, j, 0)
-	var n int
-	fmt.Sscan(j.outputs["release-pr"], &n)
+	w, n := preparedWorld(t, actionInputsAll)
 	_, mergePush := w.merge(t, n, "squash")
 	// One 503 for the first request, as a proxy in front of Sentry gives
 	// when it is down; the client does not retry it.
 	w.sentry.Inject("/api/0/organizations/acme/releases/", sentryemu.Fault{Status: 503})
-	j = w.runAction(t, w.workspace(t, "main"), "push", mergePush, actionInputsAll)
+	j := w.runAction(t, w.workspace(t, "main"), "push", mergePush, actionInputsAll)
 	wantCode(t, j, 0)
 	mustContain(t, "the log", j.stdout, "::warning", "Sentry")
 	if j.outputs["mode"] != "publish" || !strings.Contains(j.outputs["release-url"], "v1.3.0") {
@@ -546,22 +524,11 @@ func TestActionPublishSentryDown(t *testing.T) {
 // the command before anything is written, and the commenter is told where
 // it broke.
 func TestActionCommandBrokenConfig(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary against the GitHub emulator")
-	}
-	w := newActionWorld(t, actionRepoFiles)
-	if err := w.gh.SetRef("acme", "web", "refs/tags/v1.2.0", w.git(t, "rev-parse", "main")); err != nil {
-		t.Fatal(err)
-	}
-	push := w.push(t, "ann", "feat: one click", map[string]string{"a.go": "package a\n"})
-	j := w.runAction(t, w.workspace(t, "main"), "push", push, nil)
-	wantCode(t, j, 0)
-	var n int
-	fmt.Sscan(j.outputs["release-pr"], &n)
+	w, n := preparedWorld(t, nil)
 	w.push(t, "ann", "chore: tune the canary", map[string]string{".github/releasebot.yml": "canary:\n  steps: [10, 500]\n"})
 	head := w.git(t, "rev-parse", "main")
 	id, payload := w.comment(t, annToken, n, "/canary 10")
-	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, nil)
+	j := w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, nil)
 	wantCode(t, j, 2)
 	replies := w.comments(t, n)
 	mustContain(t, "the reply", replies[len(replies)-1].Body, ".github/releasebot.yml:2", "500")
@@ -577,4 +544,26 @@ func TestActionCommandBrokenConfig(t *testing.T) {
 	if got := len(w.comments(t, n)); got != len(replies) {
 		t.Errorf("%d comments after a redelivery, want %d", got, len(replies))
 	}
+}
+
+// preparedWorld is a world with v1.2.0 tagged, a feature pushed after it
+// and the release PR prepared by the Action (with inputs); it returns the
+// PR's number.
+func preparedWorld(t *testing.T, inputs map[string]string) (*actionWorld, int) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the binary against the emulators")
+	}
+	w := newActionWorld(t, actionRepoFiles)
+	if err := w.gh.SetRef("acme", "web", "refs/tags/v1.2.0", w.git(t, "rev-parse", "main")); err != nil {
+		t.Fatal(err)
+	}
+	push := w.push(t, "ann", "feat: one click", map[string]string{"a.go": "package a\n"})
+	j := w.runAction(t, w.workspace(t, "main"), "push", push, inputs)
+	wantCode(t, j, 0)
+	var n int
+	if _, err := fmt.Sscan(j.outputs["release-pr"], &n); err != nil {
+		t.Fatalf("release-pr output %q", j.outputs["release-pr"])
+	}
+	return w, n
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -50,24 +48,8 @@ func (h *Interactions) log() *slog.Logger {
 // ServeHTTP verifies the payload, acks, and updates the message in the
 // background.
 func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST an interaction here", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxInteraction+1))
-	if err != nil || len(body) > maxInteraction {
-		http.Error(w, "an interaction is at most 1 MiB", http.StatusRequestEntityTooLarge)
-		return
-	}
-	if err := (&Handler{SigningSecret: h.SigningSecret}).verify(r.Header, body); err != nil {
-		h.log().Warn("slack interaction refused", "reason", err.Error())
-		http.Error(w, "invalid signature", http.StatusUnauthorized)
-		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		http.Error(w, "the body is not a form", http.StatusBadRequest)
+	form, ok := readSigned(w, r, h.SigningSecret, maxInteraction, "an interaction", h.log())
+	if !ok {
 		return
 	}
 	var cb slack.InteractionCallback

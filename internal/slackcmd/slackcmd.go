@@ -74,29 +74,8 @@ func (h *Handler) log() *slog.Logger {
 
 // ServeHTTP verifies, acks and starts the command.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST a slash command here", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-	if err != nil {
-		http.Error(w, "could not read the request", http.StatusBadRequest)
-		return
-	}
-	if len(body) > MaxBody {
-		http.Error(w, "a slash command is at most 64 KiB", http.StatusRequestEntityTooLarge)
-		return
-	}
-	if err := h.verify(r.Header, body); err != nil {
-		// Nothing of the body is read or logged before this.
-		h.log().Warn("slack command refused", "reason", err.Error())
-		http.Error(w, "invalid signature", http.StatusUnauthorized)
-		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		http.Error(w, "the body is not a form", http.StatusBadRequest)
+	form, ok := readSigned(w, r, h.SigningSecret, MaxBody, "a slash command", h.log())
+	if !ok {
 		return
 	}
 	text := CommandText(form.Get("command"), form.Get("text"))
@@ -128,13 +107,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 }
 
-// verify checks X-Slack-Signature and X-Slack-Request-Timestamp (at most
-// five minutes off) with slack-go's verifier, in constant time.
-func (h *Handler) verify(header http.Header, body []byte) error {
-	if h.SigningSecret == "" {
+// readSigned reads a POSTed form of at most max bytes whose
+// X-Slack-Signature and X-Slack-Request-Timestamp (at most five minutes
+// off) slack-go's verifier accepts, in constant time, with secret. It
+// answers the request itself (405, 413, 401, 400) and returns false when
+// the request is not that; nothing of the body is parsed or logged before
+// the signature is checked.
+func readSigned(w http.ResponseWriter, r *http.Request, secret string, max int64, what string, log *slog.Logger) (url.Values, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST "+what+" here", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		http.Error(w, "could not read the request", http.StatusBadRequest)
+		return nil, false
+	}
+	if int64(len(body)) > max {
+		http.Error(w, fmt.Sprintf("%s is at most %d KiB", what, max>>10), http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	if err := verify(r.Header, body, secret); err != nil {
+		log.Warn("slack request refused", "what", what, "reason", err.Error())
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "the body is not a form", http.StatusBadRequest)
+		return nil, false
+	}
+	return form, true
+}
+
+func verify(header http.Header, body []byte, secret string) error {
+	if secret == "" {
 		return errors.New("no signing secret")
 	}
-	sv, err := slack.NewSecretsVerifier(header, h.SigningSecret)
+	sv, err := slack.NewSecretsVerifier(header, secret)
 	if err != nil {
 		return err
 	}
