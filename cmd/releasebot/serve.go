@@ -53,7 +53,7 @@ redacted. A missing variable the server needs exits 2 naming it.`,
 				}
 				return a
 			}})).With("version", version)
-			s, err := server.New(cfg, server.Options{Logger: log})
+			s, err := server.New(cfg, server.Options{Logger: log, Version: version})
 			if err != nil {
 				return err
 			}

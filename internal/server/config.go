@@ -24,6 +24,9 @@ const EnvHelp = `  GITHUB_APP_ID                 the GitHub App's numeric id (re
                                 is the owner/name Slack commands act on
   SENTRY_AUTH_TOKEN, SENTRY_ORG, SENTRY_PROJECT, SENTRY_URL
                                 the canary gates' Sentry (optional)
+  SENTRY_DSN                    where the bot's own errors and panics go (optional),
+                                with the bot's version as the release
+  SLACK_API_URL                 Slack's Web API root (default https://slack.com/api)
   RELEASEBOT_ADDR               the address to listen on (default :8080)`
 
 // Config is what the server reads from its environment. Its String never
@@ -44,6 +47,9 @@ type Config struct {
 	// Getenv gives the canary gates their settings (SENTRY_AUTH_TOKEN,
 	// SENTRY_ORG, SENTRY_PROJECT, SENTRY_URL).
 	Getenv func(string) string
+	// SentryDSN is where the bot's own errors go (SENTRY_DSN; "" for
+	// nowhere but the log).
+	SentryDSN string
 }
 
 // String describes the configuration without its secrets.
@@ -91,6 +97,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SlackBotToken:      getenv("SLACK_BOT_TOKEN"),
 		Repository:         get("RELEASEBOT_REPOSITORY"),
 		Getenv:             getenv,
+		SentryDSN:          get("SENTRY_DSN"),
 	}
 	slack := map[string]string{
 		"SLACK_SIGNING_SECRET":  c.SlackSigningSecret,

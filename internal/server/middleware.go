@@ -48,6 +48,7 @@ func (s *Server) route(route string, limit int64, h http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic serving a request", "route", route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.report.panicked(route, v)
 				if sw.status == 0 {
 					http.Error(sw, "releasebot failed unexpectedly; the cause is in its log", http.StatusInternalServerError)
 				}

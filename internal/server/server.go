@@ -7,6 +7,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,9 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Version is the bot's version: the release of the errors it reports
+	// to SENTRY_DSN.
+	Version string
 
 	// extra are more routes, for tests (a handler that panics).
 	extra map[string]http.Handler
@@ -91,6 +95,8 @@ type Server struct {
 	inflight sync.WaitGroup
 	// waiters wait for the Slack endpoints' background work.
 	waiters []func()
+	// report sends the bot's own errors to Sentry (nil: none).
+	report *reporter
 }
 
 // New builds the server for cfg. It loads the App's private key once, so a
@@ -127,6 +133,10 @@ func New(cfg Config, opts Options) (*Server, error) {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	s := &Server{cfg: cfg, opts: opts, log: log, clients: repository.NewClientCreator(copts), seen: newDeliveries(deliveryMemory, deliveryTTL)}
+	var err error
+	if s.report, err = newReporter(cfg.SentryDSN, cmp.Or(opts.Version, "dev"), opts.Transport); err != nil {
+		return nil, err
+	}
 	s.github = newGitHubCollector(s.clients.Installation)
 	s.metrics = newMetrics(s.github)
 	s.bg, s.cancelBg = context.WithCancel(context.Background())
@@ -208,6 +218,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case <-done:
 		s.cancelBg()
+		s.report.flush(sctx, 5*time.Second)
 		s.log.Info("shut down")
 		return nil
 	case <-sctx.Done():
@@ -217,6 +228,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Unlock()
 	s.cancelBg()
 	<-done // a cancelled command ends at its next request
+	s.report.flush(context.Background(), 2*time.Second)
 	s.log.Warn("shut down with commands cancelled", "cancelled", left)
 	return failure.New(failure.Internal, "%d command(s) were still running %s after the shutdown began and were cancelled; nothing of theirs was committed unless their reply says so", left, s.opts.ShutdownGrace)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/releasebot/releasebot/chatops"
+	"github.com/releasebot/releasebot/internal/failure"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/internal/repository"
 	rslack "github.com/releasebot/releasebot/internal/slack"
@@ -56,6 +57,9 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 				name = pr.Command.Name.String()
 			}
 			s.metrics.commands.WithLabelValues(name, reply.Outcome.String()).Inc()
+			if reply.Kind == failure.Internal && reply.Err != nil {
+				s.report.failed(failure.Wrap(failure.Internal, reply.Err, "%s failed", name), req.ID, name)
+			}
 		},
 	}
 	opts := []slack.Option{}

@@ -129,6 +129,7 @@ func (s *Server) runComment(ctx context.Context, j commentJob) {
 	}, j.mode)
 	if err != nil {
 		s.metrics.commands.WithLabelValues(name, "failed").Inc()
+		s.report.failed(err, j.mode.RequestID, name)
 		j.log.Error("command failed: the repository could not be opened", "command", name, "kind", failure.KindOf(err).String(), "error", err.Error())
 		return
 	}
@@ -139,6 +140,10 @@ func (s *Server) runComment(ctx context.Context, j commentJob) {
 		outcome = "failed"
 	}
 	s.metrics.commands.WithLabelValues(name, outcome).Inc()
+	if reply.Kind == failure.Internal && reply.Err != nil {
+		s.report.failed(failure.Wrap(failure.Internal, reply.Err, "%s failed", name), j.mode.RequestID, name)
+	}
+	s.report.failed(res.Err, j.mode.RequestID, name)
 	attrs := []any{"command", name, "outcome", outcome, "duration_ms", float64(s.now().Sub(start).Microseconds()) / 1000}
 	if reply.Commit != "" {
 		attrs = append(attrs, "commit", reply.Commit, "replayed", reply.Replayed)
