@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,6 +32,29 @@ type Service struct {
 	MaxAttempts int
 	// HistoryLimit is how many recent flag commits /ab_status reads (default 100).
 	HistoryLimit int
+	// Backoff is the wait after the attempt-th lost race (default: random,
+	// up to 10 ms << attempt, at most 320 ms).
+	Backoff func(attempt int) time.Duration
+}
+
+func (s *Service) backoff(ctx context.Context, attempt int) error {
+	var d time.Duration
+	if s.Backoff != nil {
+		d = s.Backoff(attempt)
+	} else {
+		d = time.Duration(mrand.Int64N(int64(10*time.Millisecond) << min(attempt, 5)))
+	}
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Request is one command to run.
@@ -225,6 +249,12 @@ func (s *Service) mutate(ctx context.Context, cmd *Command, req Request) (Reply,
 		if err != nil || !retry {
 			return r, err
 		}
+		// Another writer won the race (another replica): wait a random
+		// while, growing with the attempts, so the losers do not all come
+		// back together.
+		if err := s.backoff(ctx, attempt); err != nil {
+			return Reply{}, storeFailure(err, "gave up on the flag branch", "")
+		}
 	}
 	return Reply{}, errorf(Failed, "the flag branch kept moving under %d attempts; nothing was committed, run the command again", attempts)
 }
@@ -282,13 +312,15 @@ type tipRead struct {
 // read looks for the request id and reads the flag file, under the store's
 // lock: a local clone's work tree is mid-update between another command's
 // commit and its checkout, and would look edited by hand.
-func (s *Service) read(ctx context.Context, id string) (tipRead, error) {
+func (s *Service) read(ctx context.Context, id string, held bool) (tipRead, error) {
 	var rd tipRead
-	unlock, err := s.lock(ctx)
-	if err != nil {
-		return rd, err
+	if !held {
+		unlock, err := s.lock(ctx)
+		if err != nil {
+			return rd, err
+		}
+		defer unlock()
 	}
-	defer unlock()
 	if tr, ok := s.Store.(TipReader); ok {
 		// One read gives both (GitHub: the commits list names the tip).
 		tip, err := tr.ReadTip(ctx, id)
@@ -317,19 +349,34 @@ func (s *Service) read(ctx context.Context, id string) (tipRead, error) {
 
 // commit makes the commit under the store's lock (a local clone updates its
 // work tree inside Commit).
-func (s *Service) commit(ctx context.Context, base string, files map[string][]byte, msg string) (string, error) {
-	unlock, err := s.lock(ctx)
-	if err != nil {
-		return "", err
+func (s *Service) commit(ctx context.Context, base string, files map[string][]byte, msg string, held bool) (string, error) {
+	if !held {
+		unlock, err := s.lock(ctx)
+		if err != nil {
+			return "", err
+		}
+		defer unlock()
 	}
-	defer unlock()
 	return s.Store.Commit(ctx, base, files, msg)
 }
 
 // attempt is one read-apply-commit round. retry is true when the branch moved
 // under it. The gate runs between the read and the commit, outside any lock.
+// A command no gate can stop (everything but /canary) holds the store's
+// lock from its read to its commit, so the commands of one process on one
+// branch take turns instead of racing each other; a /canary takes it only
+// around each, so a gate that hangs never holds up a /rollback.
 func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id string, gated *gateMemo) (Reply, bool, error) {
-	rd, err := s.read(ctx, id)
+	held := false
+	if cmd.Name != Canary {
+		unlock, err := s.lock(ctx)
+		if err != nil {
+			return Reply{}, false, err
+		}
+		defer unlock()
+		held = true
+	}
+	rd, err := s.read(ctx, id, held)
 	if err != nil {
 		return Reply{}, false, err
 	}
@@ -364,7 +411,7 @@ func (s *Service) attempt(ctx context.Context, cmd *Command, req Request, id str
 		return Reply{}, false, err
 	}
 	msg := CommitMessage(cmd, t, changes, req.Actor, id, cmd.Force && to > from)
-	sha, err := s.commit(ctx, rd.snap.Rev, files, msg)
+	sha, err := s.commit(ctx, rd.snap.Rev, files, msg, held)
 	if errors.Is(err, ErrConflict) {
 		return Reply{}, true, nil
 	}

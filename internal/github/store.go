@@ -54,6 +54,9 @@ type Store struct {
 	// Memory, when set, is shared with the process's other stores (see
 	// FlagMemory); by default the store keeps its own.
 	Memory *FlagMemory
+	// Locks, when set, serialises this process's commands on the flag
+	// branch (see BranchLocks); nil locks nothing.
+	Locks *BranchLocks
 
 	mu    sync.Mutex
 	trees map[string]string // commit → its tree, from listings and our commits

@@ -45,6 +45,8 @@ type ClientCreator struct {
 	// flags is shared by the stores OpenGitHub opens with this creator: a
 	// command trusts the flag file of the commit an earlier one made.
 	flags ghstore.FlagMemory
+	// locks serialises the commands of this process on each flag branch.
+	locks ghstore.BranchLocks
 }
 
 // NewClientCreator returns a ClientCreator for opts (base URL, transport,

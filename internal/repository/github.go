@@ -121,6 +121,7 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 		return nil, failure.Wrap(failure.Remote, err, "%v", err)
 	}
 	store.Memory = &cc.flags
+	store.Locks = &cc.locks
 	store.Adopt(pre, defaultBranch)
 	getenv := o.Getenv
 	if getenv == nil {
