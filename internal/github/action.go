@@ -154,6 +154,23 @@ func labelNames(ls []*gh.Label) []string {
 	return out
 }
 
+// LatestReleasePR returns the newest release PR from head into base, open
+// or closed (during a rollout it is merged), or nil when there is none.
+func (a *Action) LatestReleasePR(ctx context.Context, head, base string) (*action.ReleasePR, error) {
+	prs, _, err := a.Client.PullRequests.List(ctx, a.Owner, a.Repo, &gh.PullRequestListOptions{
+		State: "all", Head: a.Owner + ":" + head, Base: base, Sort: "created", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 10},
+	})
+	if err != nil {
+		return nil, a.fail(err, permPullsRead, "could not look for the release PR from %s into %s on %s", head, base, a.repo())
+	}
+	for _, p := range prs {
+		if p.GetHead().GetRef() == head {
+			return releasePR(p), nil
+		}
+	}
+	return nil, nil
+}
+
 func releasePR(p *gh.PullRequest) *action.ReleasePR {
 	return &action.ReleasePR{
 		Number: p.GetNumber(), URL: p.GetHTMLURL(), Title: p.GetTitle(), Body: p.GetBody(),

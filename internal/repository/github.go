@@ -128,7 +128,7 @@ func OpenGitHub(ctx context.Context, cc *ClientCreator, repo string, o GitHubOpt
 		getenv = func(string) string { return "" }
 	}
 	return &Opened{
-		Store: store, Config: cfg, Source: source, Repo: repo, Branch: store.Branch,
+		Store: store, Config: cfg, Source: source, Repo: repo, Branch: store.Branch, ReleaseBranch: cmp.Or(cfg.Branch, defaultBranch),
 		Gate: &releaseGate{release: func(ctx context.Context) (string, error) {
 			t, err := store.CurrentRelease(ctx, cfg.TagPrefix)
 			return t.Name, err

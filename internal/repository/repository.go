@@ -23,6 +23,9 @@ type Opened struct {
 	Repo string
 	// Branch is the flag branch the store commits to.
 	Branch string
+	// ReleaseBranch is the release branch: branch: in the configuration,
+	// else the repository's default branch.
+	ReleaseBranch string
 }
 
 // Service is a chatops.Service over the opened repository, without an

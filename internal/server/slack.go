@@ -2,17 +2,20 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/releasebot/releasebot/action"
 	"github.com/releasebot/releasebot/chatops"
 	"github.com/releasebot/releasebot/internal/failure"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/internal/repository"
 	rslack "github.com/releasebot/releasebot/internal/slack"
 	"github.com/releasebot/releasebot/internal/slackcmd"
+	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // slackEndpoints are the Slack app's routes, built when the Slack
@@ -26,6 +29,11 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 	if err != nil {
 		return nil, nil, err
 	}
+	popts := []slack.Option{}
+	if api != "" {
+		popts = append(popts, slack.OptionAPIURL(api+"/"))
+	}
+	poster := slack.New(s.cfg.SlackBotToken, popts...)
 	commands = &slackcmd.Handler{
 		SigningSecret: s.cfg.SlackSigningSecret,
 		Timeout:       s.opts.CommandTimeout,
@@ -49,7 +57,14 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 			}
 			svc := opened.Service()
 			svc.Authorizer = auth
-			return svc, nil
+			return &releaseService{Service: svc, gh: client, branch: opened.ReleaseBranch}, nil
+		},
+		Announce: func(ctx context.Context, r slackcmd.Runner, req chatops.Request, reply chatops.Reply) error {
+			rs, ok := r.(*releaseService)
+			if !ok {
+				return nil
+			}
+			return s.announce(ctx, rs, req, reply, poster)
 		},
 		Done: func(req chatops.Request, reply chatops.Reply, _ time.Duration) {
 			name := "invalid"
@@ -62,10 +77,49 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 			}
 		},
 	}
-	opts := []slack.Option{}
-	if api != "" {
-		opts = append(opts, slack.OptionAPIURL(api+"/"))
-	}
-	interactions = &slackcmd.Interactions{SigningSecret: s.cfg.SlackSigningSecret, Slack: slack.New(s.cfg.SlackBotToken, opts...), Log: s.log}
+	interactions = &slackcmd.Interactions{SigningSecret: s.cfg.SlackSigningSecret, Slack: poster, Log: s.log}
 	return commands, interactions, nil
+}
+
+// releaseService is the service of one Slack command and where its
+// release's thread is found.
+type releaseService struct {
+	*chatops.Service
+	gh     *ghstore.Client
+	branch string // the release branch
+}
+
+// announce tells the release's Slack thread — the checklist message whose
+// channel and ts the release PR's hidden marker keeps — what a command
+// changed, so the thread holds the rollout as it goes.
+func (s *Server) announce(ctx context.Context, rs *releaseService, req chatops.Request, reply chatops.Reply, poster *slack.Client) error {
+	a, err := ghstore.NewAction(rs.gh.Client, s.cfg.Repository)
+	if err != nil {
+		return err
+	}
+	pr, err := a.LatestReleasePR(ctx, action.BotBranchPrefix+rs.branch, rs.branch)
+	if err != nil || pr == nil {
+		return err
+	}
+	mk, ok := action.ParseMarker(pr.Body)
+	if !ok || mk.Slack == nil || mk.Slack.Channel == "" || mk.Slack.TS == "" {
+		return nil
+	}
+	text := fmt.Sprintf("%s `%s`: %s", slackMention(req.Actor.ID), textsafe.Cut(textsafe.OneLine(req.Text), 200), reply.Render(chatops.Slack))
+	_, _, err = poster.PostMessageContext(ctx, mk.Slack.Channel, slack.MsgOptionTS(mk.Slack.TS), slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl())
+	return err
+}
+
+// slackMention is <@ID> for a Slack user id, made of its id characters only.
+func slackMention(id string) string {
+	var b strings.Builder
+	for _, r := range id {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "someone"
+	}
+	return "<@" + textsafe.Cut(b.String(), 32) + ">"
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/releasebot/releasebot/action"
 	slackemu "github.com/releasebot/releasebot/internal/emulator/slack"
 )
 
@@ -22,9 +24,16 @@ import (
 // an unsigned request is 401.
 func TestSlackCommandThroughTheServer(t *testing.T) {
 	w := newWorld(t, Options{})
-	slk := slackemu.NewTest(t, slackemu.Options{Tokens: []string{"xoxb-server"}, UserGroups: map[string][]string{"S0OPS": {"U0BOB"}}})
+	slk := slackemu.NewTest(t, slackemu.Options{Tokens: []string{"xoxb-server"}, Channels: []string{"C0RELEASE"}, UserGroups: map[string][]string{"S0OPS": {"U0BOB"}}})
 	slkSrv := httptest.NewServer(slk.Handler())
 	t.Cleanup(slkSrv.Close)
+	// The release's checklist in Slack, and the PR's marker naming it.
+	_, checklistTS, err := slack.New("xoxb-server", slack.OptionAPIURL(slkSrv.URL+"/api/")).PostMessage("C0RELEASE", slack.MsgOptionText("Release v1.3.0", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := action.Marker{Version: "1.3.0", Tag: "v1.3.0", Branch: "main", Slack: &action.SlackMessage{Channel: "C0RELEASE", TS: checklistTS}}
+	w.api(t, annToken, "PATCH", fmt.Sprintf("/repos/acme/web/pulls/%d", w.pr), map[string]string{"body": "# v1.3.0\n\n" + marker.Encode() + "\n"}, nil)
 	cfg := testConfig(w.apiURL)
 	cfg.SlackSigningSecret, cfg.SlackBotToken, cfg.Repository = "slack-signing-5ecret", "xoxb-server", "acme/web"
 	cfg.Getenv = func(k string) string {
@@ -33,7 +42,8 @@ func TestSlackCommandThroughTheServer(t *testing.T) {
 		}
 		return ""
 	}
-	s, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	logs := &syncBuffer{}
+	s, err := New(cfg, Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +85,19 @@ func TestSlackCommandThroughTheServer(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the commit lacks %q:\n%s", want, msg)
 		}
+	}
+
+	// The release's thread is told too.
+	var thread []string
+	for deadline := time.Now().Add(10 * time.Second); len(thread) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, m := range slk.Messages() {
+			if m.Method == "chat.postMessage" && m.ThreadTS == checklistTS {
+				thread = append(thread, m.Text)
+			}
+		}
+	}
+	if len(thread) != 1 || !strings.Contains(thread[0], "<@U0BOB>") || !strings.Contains(thread[0], "canary 0% → 10%") {
+		t.Errorf("the release thread got %q\n%s", thread, logs)
 	}
 
 	after := w.git(t, "rev-parse", "main")

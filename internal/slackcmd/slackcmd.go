@@ -56,6 +56,10 @@ type Handler struct {
 	// Done, when set, is called after each background command with its
 	// reply (metrics, tests).
 	Done func(req chatops.Request, reply chatops.Reply, took time.Duration)
+	// Announce, when set, is called after a command that committed (not a
+	// replay), with the Runner that ran it, to tell the release's Slack
+	// thread too; its failure is the log's.
+	Announce func(ctx context.Context, runner Runner, req chatops.Request, reply chatops.Reply) error
 
 	wg sync.WaitGroup
 }
@@ -170,6 +174,14 @@ func (h *Handler) run(req chatops.Request, responseURL string) {
 	} else {
 		reply = svc.Run(ctx, req)
 	}
+	defer func() {
+		if h.Announce == nil || svc == nil || reply.Commit == "" || reply.Replayed {
+			return
+		}
+		if err := h.Announce(ctx, svc, req, reply); err != nil {
+			h.log().Warn("the command is done, but the release thread could not be told", "request_id", req.ID, "error", err.Error())
+		}
+	}()
 	took := time.Since(start)
 	kind := slack.ResponseTypeEphemeral
 	if reply.Commit != "" && !reply.Replayed {
