@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/releasebot/releasebot/chatops"
@@ -34,6 +35,26 @@ type CommandMode struct {
 	reply   chatops.Reply
 	ran     bool
 	replied bool
+	// eyesDone has the 👀 reaction's result: it goes alongside the
+	// command, off its critical path, and is awaited before the reply
+	// (which comes after the commit) so the reactions come in order.
+	eyesDone chan error
+	eyesErr  error
+}
+
+func (m *CommandMode) eyes(ctx context.Context) error {
+	m.eyesDone = make(chan error, 1)
+	go func() { m.eyesDone <- m.GitHub.React(ctx, m.Mode.CommentID, "eyes") }()
+	return nil
+}
+
+// awaitEyes waits for the 👀 reaction, once, keeping its failure
+// (non-fatal) for the react step to report.
+func (m *CommandMode) awaitEyes() {
+	if m.eyesDone != nil {
+		m.eyesErr = <-m.eyesDone
+		m.eyesDone = nil
+	}
 }
 
 // ReplyMarker is the hidden line that ties a reply to its comment.
@@ -42,7 +63,7 @@ func ReplyMarker(requestID string) string { return "<!-- releasebot-reply: " + r
 // Steps are command's steps, in order.
 func (m *CommandMode) Steps() []Step {
 	return []Step{
-		step{"reacting eyes to the comment", func(ctx context.Context) error { return NonFatal(m.GitHub.React(ctx, m.Mode.CommentID, "eyes")) }},
+		step{"reacting eyes to the comment, alongside the command", m.eyes},
 		step{"running the command", m.run},
 		step{"replying on the release PR", m.replyStep},
 		step{"reacting to the outcome", m.react},
@@ -84,6 +105,9 @@ func (m *CommandMode) run(ctx context.Context) error {
 }
 
 func (m *CommandMode) replyStep(ctx context.Context) error {
+	// The reply comes after the commit: waiting for 👀 here costs the
+	// command nothing and keeps 👀 first on the comment.
+	m.awaitEyes()
 	marker := ReplyMarker(m.Mode.RequestID)
 	url, err := m.GitHub.FindComment(ctx, m.Mode.PRNumber, marker)
 	if err != nil {
@@ -101,6 +125,18 @@ func (m *CommandMode) replyStep(ctx context.Context) error {
 }
 
 func (m *CommandMode) react(ctx context.Context) error {
+	m.awaitEyes()
+	err := m.reactOutcome(ctx)
+	switch {
+	case m.eyesErr == nil:
+		return err
+	case err == nil || IsSkip(err):
+		return NonFatal(m.eyesErr)
+	}
+	return NonFatal(errors.Join(m.eyesErr, err))
+}
+
+func (m *CommandMode) reactOutcome(ctx context.Context) error {
 	if m.replied {
 		return Skip("reacted when the request was answered before")
 	}

@@ -10,6 +10,7 @@ package prcomment
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/releasebot/releasebot/action"
 	"github.com/releasebot/releasebot/chatops"
@@ -69,13 +70,25 @@ func Prepare(ctx context.Context, o Options, mode action.Mode) (*Prepared, error
 	if err != nil {
 		return nil, err
 	}
-	opened, err := repository.OpenGitHub(ctx, o.Clients, o.Repo, repository.GitHubOptions{
-		ConfigPath: o.ConfigPath, Getenv: o.Getenv, DefaultBranch: o.DefaultBranch, InstallationID: o.InstallationID,
-	})
+	perms, err := ghstore.NewPermissions(client.Client, o.Repo)
 	if err != nil {
 		return nil, Answer(ctx, gh, mode, err)
 	}
-	perms, err := ghstore.NewPermissions(client.Client, o.Repo)
+	// A command that changes something needs the commenter's permission:
+	// it is read alongside the repository's opening, off the critical
+	// path, and the authorizer finds it in the lookup's cache.
+	var warmed sync.WaitGroup
+	if c := mode.Parse.Command; c != nil && c.Name.Mutating() {
+		warmed.Add(1)
+		go func() {
+			defer warmed.Done()
+			_, _ = perms.Permission(ctx, mode.Commenter)
+		}()
+	}
+	opened, err := repository.OpenGitHub(ctx, o.Clients, o.Repo, repository.GitHubOptions{
+		ConfigPath: o.ConfigPath, Getenv: o.Getenv, DefaultBranch: o.DefaultBranch, InstallationID: o.InstallationID,
+	})
+	warmed.Wait()
 	if err != nil {
 		return nil, Answer(ctx, gh, mode, err)
 	}

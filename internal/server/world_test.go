@@ -16,8 +16,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,8 +67,37 @@ type world struct {
 
 	mu     sync.Mutex
 	tokens map[string]bool // every bearer token the emulator saw
+	// latency holds every API request this long (a benchmark's GitHub
+	// far away); recording keeps the requests' spans in calls.
+	latency   atomic.Int64
+	recording bool
+	calls     []span
 
 	a *served // the server GitHub delivers to
+}
+
+// span is when one API request started and ended.
+type span struct {
+	start, end time.Time
+	what       string // method and path
+}
+
+// roundTrips counts the sequential waves of spans: requests that overlap
+// the wave's first one are one round trip, the next request that starts
+// after them begins the next.
+func roundTrips(spans []span) int {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
+	n := 0
+	var waveEnd time.Time
+	for _, s := range spans {
+		if n == 0 || !s.start.Before(waveEnd) {
+			n++
+			waveEnd = s.end
+		} else if s.end.After(waveEnd) {
+			waveEnd = s.end
+		}
+	}
+	return n
 }
 
 // served is one running Server, its log and its base URL.
@@ -106,7 +137,7 @@ func testConfig(apiURL string) Config {
 // newWorld starts the emulator with acme/web (a tag v1.2.0 on main, so the
 // canary gate has a release), an open release PR labelled releasebot:
 // pending, ann a maintainer and ray a reader, and the first server.
-func newWorld(t *testing.T, opts Options) *world {
+func newWorld(t testing.TB, opts Options) *world {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -126,7 +157,16 @@ func newWorld(t *testing.T, opts Options) *world {
 			w.tokens[tok] = true
 			w.mu.Unlock()
 		}
+		start := time.Now()
+		if d := time.Duration(w.latency.Load()); d > 0 {
+			time.Sleep(d)
+		}
 		h.ServeHTTP(rw, r)
+		w.mu.Lock()
+		if w.recording {
+			w.calls = append(w.calls, span{start, time.Now(), r.Method + " " + r.URL.Path})
+		}
+		w.mu.Unlock()
 	}))
 	t.Cleanup(emuSrv.Close)
 	w.apiURL = emuSrv.URL + "/api/v3"
@@ -162,7 +202,7 @@ func newWorld(t *testing.T, opts Options) *world {
 }
 
 // serve starts a Server on ln (a fresh loopback listener when nil).
-func (w *world) serve(t *testing.T, ln net.Listener, opts Options) *served {
+func (w *world) serve(t testing.TB, ln net.Listener, opts Options) *served {
 	t.Helper()
 	if ln == nil {
 		var err error
@@ -200,7 +240,7 @@ func (w *world) serve(t *testing.T, ln net.Listener, opts Options) *served {
 
 // settle waits until GitHub has delivered every webhook and sv has
 // finished the commands they started.
-func (w *world) settle(t *testing.T, sv *served) {
+func (w *world) settle(t testing.TB, sv *served) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -217,7 +257,7 @@ func (w *world) settle(t *testing.T, sv *served) {
 }
 
 // git runs git on the emulator's bare repository.
-func (w *world) git(t *testing.T, args ...string) string {
+func (w *world) git(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := exec.Command("git", append([]string{"--git-dir", w.bare}, args...)...).CombinedOutput()
 	if err != nil {
@@ -227,7 +267,7 @@ func (w *world) git(t *testing.T, args ...string) string {
 }
 
 // api calls the emulator's REST API as token's user.
-func (w *world) api(t *testing.T, token, method, path string, in, out any) {
+func (w *world) api(t testing.TB, token, method, path string, in, out any) {
 	t.Helper()
 	var body io.Reader
 	if in != nil {
@@ -256,7 +296,7 @@ func (w *world) api(t *testing.T, token, method, path string, in, out any) {
 // comment posts body on the release PR as token's user; GitHub then
 // delivers the issue_comment webhook to the first server. It returns the
 // comment's id and that delivery.
-func (w *world) comment(t *testing.T, token, body string) (int64, githubemu.Delivery) {
+func (w *world) comment(t testing.TB, token, body string) (int64, githubemu.Delivery) {
 	t.Helper()
 	var c struct {
 		ID int64 `json:"id"`
@@ -278,7 +318,7 @@ func (w *world) comment(t *testing.T, token, body string) (int64, githubemu.Deli
 }
 
 // redeliver sends d again, its headers as they were, to url.
-func redeliver(t *testing.T, url string, d githubemu.Delivery) (int, string) {
+func redeliver(t testing.TB, url string, d githubemu.Delivery) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", url+"/github/webhook", bytes.NewReader(d.Payload))
 	req.Header = d.Header.Clone()
@@ -287,7 +327,7 @@ func redeliver(t *testing.T, url string, d githubemu.Delivery) (int, string) {
 
 // post sends a webhook of event with body and the given signature header
 // (none when empty).
-func post(t *testing.T, url, event, delivery, signature string, body []byte) (int, string) {
+func post(t testing.TB, url, event, delivery, signature string, body []byte) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", url+"/github/webhook", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -299,7 +339,7 @@ func post(t *testing.T, url, event, delivery, signature string, body []byte) (in
 	return do(t, req)
 }
 
-func do(t *testing.T, req *http.Request) (int, string) {
+func do(t testing.TB, req *http.Request) (int, string) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -323,13 +363,13 @@ func (w *world) replies() []string {
 
 // requestCommits counts the commits on main that carry request id's
 // trailer.
-func (w *world) requestCommits(t *testing.T, id int64) int {
+func (w *world) requestCommits(t testing.TB, id int64) int {
 	return strings.Count(w.git(t, "log", "--format=%B", "main"), fmt.Sprintf("Releasebot-Request: github-comment:%d", id))
 }
 
 // noSecrets fails when a log holds the webhook secret, the App's key or an
 // installation token the emulator minted.
-func (w *world) noSecrets(t *testing.T, logs ...string) {
+func (w *world) noSecrets(t testing.TB, logs ...string) {
 	t.Helper()
 	w.mu.Lock()
 	secrets := []string{hookSecret, annToken, rayToken}
