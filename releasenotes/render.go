@@ -74,6 +74,12 @@ func (t *Template) RenderLog(w io.Writer, n *Notes) error {
 	return t.execute(w, "log", n)
 }
 
+// RenderProd writes only the "prod" block: the PROD section, from n.Prod,
+// between its markers.
+func (t *Template) RenderProd(w io.Writer, n *Notes) error {
+	return t.execute(w, "prod", n)
+}
+
 func (t *Template) execute(w io.Writer, name string, n *Notes) error {
 	var b bytes.Buffer
 	if err := t.t.ExecuteTemplate(&b, name, n); err != nil {

@@ -321,6 +321,7 @@ func TestActionEndToEnd(t *testing.T) {
 	// flag commits.
 	w.api(t, annToken, "GET", "/repos/acme/web/releases/tags/v1.3.0", nil, &rel)
 	mustContain(t, "the Release's rollout log", rel.Body, "`/canary 10`", flagCommit[:7], "ann via github")
+	mustContain(t, "the Release's PROD section", rel.Body, "- Started: ", "- Canary: 10%")
 	if strings.Contains(rel.Body, "_No rollout changes yet._") || strings.Count(rel.Body, "| `/canary 10` |") != 1 {
 		t.Errorf("the rollout log is not one entry:\n%s", rel.Body)
 	}

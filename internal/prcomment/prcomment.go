@@ -106,7 +106,7 @@ func Prepare(ctx context.Context, o Options, mode action.Mode) (*Prepared, error
 		Mode: &action.CommandMode{
 			GitHub: gh, Service: svc, Mode: mode,
 			DeployWorkflow: o.DeployWorkflow, FlagsBranch: opened.Branch,
-			RolloutLog: &rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, RepoURL: server + "/" + o.Repo},
+			RolloutLog: &rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, RepoURL: server + "/" + o.Repo, Env: opened.Config.DefaultEnvironment},
 		},
 		GitHub: gh, Branch: opened.Branch,
 	}, nil

@@ -8,6 +8,7 @@
 package rolloutlog
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -18,11 +19,13 @@ import (
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
-// The markers the rollout log stands between in a Release body (the notes
-// template's "log" block writes them).
+// The markers the rollout log and the PROD section stand between in a
+// Release body (the notes template's "log" and "prod" blocks write them).
 const (
-	Begin = "<!-- releasebot:rollout-log -->"
-	End   = "<!-- /releasebot:rollout-log -->"
+	Begin     = "<!-- releasebot:rollout-log -->"
+	End       = "<!-- /releasebot:rollout-log -->"
+	ProdBegin = "<!-- releasebot:prod -->"
+	ProdEnd   = "<!-- /releasebot:prod -->"
 )
 
 // MaxCommits bounds the flag commits read for one rendering: a rollout of
@@ -47,6 +50,9 @@ type Log struct {
 	History   History
 	FlagsFile string
 	RepoURL   string // for commit links
+	// Env is the environment the PROD section follows (the configuration's
+	// default_environment; default "prod").
+	Env string
 	// Template renders the section (default: the built-in notes template;
 	// a repository's own template keeps its own look).
 	Template *releasenotes.Template
@@ -68,11 +74,17 @@ func (l *Log) Update(ctx context.Context) (changed bool, err error) {
 		if err != nil {
 			return changed, err
 		}
-		section, err := l.render(Entries(commits, rel.Published))
+		entries := Entries(commits, rel.Published)
+		section, err := l.render(entries)
 		if err != nil {
 			return changed, err
 		}
 		body, differs := Replace(rel.Body, section)
+		if prod, err := l.renderProd(Prod(entries, commits, rel.Published, cmp.Or(l.Env, "prod"))); err != nil {
+			return changed, err
+		} else if b, d := ReplaceBetween(body, ProdBegin, ProdEnd, prod, ""); d {
+			body, differs = b, true
+		}
 		if !differs {
 			return changed, nil
 		}
@@ -101,6 +113,71 @@ func (l *Log) render(entries []releasenotes.RolloutEntry) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+func (l *Log) renderProd(p releasenotes.ProdStatus) (string, error) {
+	t := l.Template
+	if t == nil {
+		t = releasenotes.DefaultTemplate()
+	}
+	var b strings.Builder
+	// The block also lists the runbook's PROD items after its markers;
+	// only the part between them is used.
+	if err := t.RenderProd(&b, &releasenotes.Notes{Prod: p, RepoURL: l.RepoURL, Runbook: releasenotes.BuiltinRunbook()}); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Prod is the PROD section of env from the rollout's flag commits: started
+// when the canary first left 0 %, the canary where the newest commit left
+// it, finished when it reached 100 %, and a note per rollback (the canary
+// back to 0 %) saying who and when. The zero value (not started) when no
+// commit changed env's canary.
+func Prod(entries []releasenotes.RolloutEntry, commits []chatops.CommitInfo, since time.Time, env string) releasenotes.ProdStatus {
+	var p releasenotes.ProdStatus
+	byCommit := map[string]chatops.CommitInfo{}
+	for _, c := range commits {
+		byCommit[c.SHA] = c
+	}
+	for _, e := range entries { // oldest first
+		for _, ch := range chatops.ChangesIn(byCommit[e.Commit].Message) {
+			if ch.Env != env || ch.Flag != "" || ch.What != "canary" {
+				continue
+			}
+			to := percent(ch.To)
+			if to > 0 && p.Started.IsZero() {
+				p.Started = e.When
+			}
+			if to == 100 && p.Finished.IsZero() {
+				p.Finished = e.When
+			}
+			if to == 0 && percent(ch.From) > 0 {
+				p.Notes = append(p.Notes, fmt.Sprintf("Rolled back from %s to 0%% by %s at %s (%s)", ch.From, e.Who, e.When.UTC().Format("2006-01-02 15:04 UTC"), shortSHA(e.Commit)))
+				p.Finished = time.Time{}
+			}
+			p.Canary = to
+		}
+	}
+	return p
+}
+
+func percent(s string) int {
+	n := 0
+	for _, r := range strings.TrimSuffix(s, "%") {
+		if r < '0' || r > '9' {
+			return 0
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+func shortSHA(s string) string {
+	if len(s) > 7 {
+		return s[:7]
+	}
+	return s
 }
 
 // Entries are the rollout log's entries, oldest first, from flag commits
@@ -152,18 +229,31 @@ func commandLine(msg string) string {
 // End, the heading above it kept), or appends it under "## Rollout log"
 // when the body has none. differs is false when the body already holds it.
 func Replace(body, section string) (out string, differs bool) {
+	return ReplaceBetween(body, Begin, End, section, "## Rollout log")
+}
+
+// ReplaceBetween puts the part of section from begin to end in place of
+// the body's, or appends it under heading when the body has none (and
+// heading is not ""; else the body is left as it is).
+func ReplaceBetween(body, begin, end, section, heading string) (out string, differs bool) {
 	section = strings.TrimRight(section, "\n")
-	// The section starts with the block's heading; keep from Begin on.
-	if i := strings.Index(section, Begin); i >= 0 {
+	// The section starts with the block's heading; keep from begin on.
+	if i := strings.Index(section, begin); i >= 0 {
 		section = section[i:]
 	}
-	b := strings.Index(body, Begin)
-	e := strings.Index(body, End)
+	if j := strings.Index(section, end); j >= 0 {
+		section = section[:j+len(end)]
+	}
+	b := strings.Index(body, begin)
+	e := strings.Index(body, end)
 	if b < 0 || e < b {
-		out = strings.TrimRight(body, "\n") + "\n\n## Rollout log\n\n" + section + "\n"
+		if heading == "" {
+			return body, false
+		}
+		out = strings.TrimRight(body, "\n") + "\n\n" + heading + "\n\n" + section + "\n"
 		return out, true
 	}
-	out = body[:b] + section + body[e+len(End):]
+	out = body[:b] + section + body[e+len(end):]
 	return out, out != body
 }
 

@@ -154,3 +154,38 @@ func TestTwoWritersConverge(t *testing.T) {
 		}
 	}
 }
+
+// TestProdSection: the PROD section follows the default environment's
+// canary through the flag commits — started, where it stands, finished at
+// 100 %, and a rollback noted with who and when — and is rebuilt in place.
+func TestProdSection(t *testing.T) {
+	r := &repo{body: "# v1.3.0\n\n## PROD\n\n" + rolloutlog.ProdBegin + "\n_Not started yet: this section is filled in as the rollout goes._\n\n" + rolloutlog.ProdEnd + "\n\n### 6. Canary rollout\n\n- [ ] item\n\n## Rollout log\n\n" + rolloutlog.Begin + "\n" + rolloutlog.End + "\n"}
+	l := &rolloutlog.Log{Releases: r, History: r, FlagsFile: ".release/flags.yaml", Env: "prod"}
+	step := func(i int, cmd, change, who string) {
+		r.commit(flagCommit(i, cmd, change, who))
+		if _, err := l.Update(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(1, "/toggle FF_A on", "FF_A override: none → on (stage)", "ann via github")
+	if !strings.Contains(r.body, "_Not started yet") {
+		t.Errorf("a stage toggle started the PROD rollout:\n%s", r.body)
+	}
+	step(2, "/canary 10", "canary 0% → 10% (prod)", "ann via github")
+	step(3, "/canary 50", "canary 10% → 50% (prod)", "U0BOB via slack")
+	for _, want := range []string{"- Started: 2026-12-02 14:02 UTC", "- Canary: 50%"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the PROD section lacks %q:\n%s", want, r.body)
+		}
+	}
+	step(4, "/rollback", "canary 50% → 0% (prod)", "carol via slack")
+	for _, want := range []string{"- Canary: 0%", "Rolled back from 50% to 0% by carol via slack at 2026-12-02 14:04 UTC", "### 6. Canary rollout\n\n- [ ] item"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("after the rollback the body lacks %q:\n%s", want, r.body)
+		}
+	}
+	step(5, "/canary 100 --force", "canary 0% → 100% (prod)", "ann via github")
+	if !strings.Contains(r.body, "- Finished: 2026-12-02 14:05 UTC") || strings.Count(r.body, rolloutlog.ProdBegin) != 1 {
+		t.Errorf("at 100%%:\n%s", r.body)
+	}
+}
