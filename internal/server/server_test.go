@@ -167,12 +167,12 @@ func TestBodyLimit(t *testing.T) {
 }
 
 // TestGracefulShutdown: when Serve's context ends while a command runs
-// (GitHub is slow to take its 👀), Serve waits for it: the command
+// (GitHub is slow to take the flag commit), Serve waits for it: the command
 // finishes — commit, reply, 🚀 — and Serve returns nil. A command that
 // outlasts the grace period is cancelled and Serve says so.
 func TestGracefulShutdown(t *testing.T) {
 	w := newWorld(t, Options{})
-	w.emu.Inject("POST", "/repos/acme/web/issues/comments/*/reactions", githubemu.Latency(time.Second))
+	w.emu.Inject("POST", "/repos/acme/web/git/commits", githubemu.Latency(time.Second))
 	id, d := w.comment(t, annToken, "/canary 10")
 	if d.Status != http.StatusAccepted {
 		t.Fatalf("answered %d %s", d.Status, d.Body)
@@ -194,7 +194,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 	// A grace period too short for the command.
 	short := w.serve(t, nil, Options{ShutdownGrace: 100 * time.Millisecond})
-	w.emu.Inject("POST", "/repos/acme/web/issues/comments/*/reactions", githubemu.Latency(2*time.Second)) // the emulator holds it that long
+	w.emu.Inject("POST", "/repos/acme/web/git/commits", githubemu.Latency(2*time.Second)) // the emulator holds it that long
 	id2, _ := w.comment(t, annToken, "/canary 50")
 	d2 := w.emu.Deliveries()
 	if status, _ := redeliver(t, short.url, d2[len(d2)-1]); status != http.StatusAccepted {
