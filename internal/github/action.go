@@ -157,18 +157,7 @@ func labelNames(ls []*gh.Label) []string {
 // LatestReleasePR returns the newest release PR from head into base, open
 // or closed (during a rollout it is merged), or nil when there is none.
 func (a *Action) LatestReleasePR(ctx context.Context, head, base string) (*action.ReleasePR, error) {
-	prs, _, err := a.Client.PullRequests.List(ctx, a.Owner, a.Repo, &gh.PullRequestListOptions{
-		State: "all", Head: a.Owner + ":" + head, Base: base, Sort: "created", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 10},
-	})
-	if err != nil {
-		return nil, a.fail(err, permPullsRead, "could not look for the release PR from %s into %s on %s", head, base, a.repo())
-	}
-	for _, p := range prs {
-		if p.GetHead().GetRef() == head {
-			return releasePR(p), nil
-		}
-	}
-	return nil, nil
+	return a.releasePR(ctx, head, base, &gh.PullRequestListOptions{State: "all", Sort: "created", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 10}})
 }
 
 func releasePR(p *gh.PullRequest) *action.ReleasePR {
@@ -240,9 +229,13 @@ func (a *Action) MergedPullRequests(ctx context.Context, base string, h *release
 // FindReleasePR returns the open pull request from head (a branch of this
 // repository) into base, or nil.
 func (a *Action) FindReleasePR(ctx context.Context, head, base string) (*action.ReleasePR, error) {
-	prs, _, err := a.Client.PullRequests.List(ctx, a.Owner, a.Repo, &gh.PullRequestListOptions{
-		State: "open", Head: a.Owner + ":" + head, Base: base, ListOptions: gh.ListOptions{PerPage: 100},
-	})
+	return a.releasePR(ctx, head, base, &gh.PullRequestListOptions{State: "open", ListOptions: gh.ListOptions{PerPage: 100}})
+}
+
+// releasePR is the first PR from head into base that opts list.
+func (a *Action) releasePR(ctx context.Context, head, base string, opts *gh.PullRequestListOptions) (*action.ReleasePR, error) {
+	opts.Head, opts.Base = a.Owner+":"+head, base
+	prs, _, err := a.Client.PullRequests.List(ctx, a.Owner, a.Repo, opts)
 	if err != nil {
 		return nil, a.fail(err, permPullsRead, "could not look for the release PR from %s into %s on %s", head, base, a.repo())
 	}
