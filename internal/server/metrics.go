@@ -19,6 +19,7 @@ type metrics struct {
 	requests *prometheus.CounterVec   // route, status
 	duration *prometheus.HistogramVec // route
 	commands *prometheus.CounterVec   // command, outcome
+	took     *prometheus.HistogramVec // command, via: the command's end to end
 }
 
 func newMetrics(gh *githubCollector) *metrics {
@@ -38,7 +39,12 @@ func newMetrics(gh *githubCollector) *metrics {
 			Help: "Commands run, by command name and outcome (done, no change, refused, bad input, failed).",
 		}, []string{"command", "outcome"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.commands, gh,
+	m.took = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "releasebot_command_duration_seconds",
+		Help:    "Time from a command's arrival to its end (committed, answered), by command and channel (github, slack).",
+		Buckets: []float64{.05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
+	}, []string{"command", "via"})
+	m.registry.MustRegister(m.requests, m.duration, m.commands, m.took, gh,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -66,12 +66,13 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 			}
 			return s.announce(ctx, rs, req, reply, poster)
 		},
-		Done: func(req chatops.Request, reply chatops.Reply, _ time.Duration) {
+		Done: func(req chatops.Request, reply chatops.Reply, took time.Duration) {
 			name := "invalid"
 			if pr := chatops.Parse(req.Text); pr.Command != nil {
 				name = pr.Command.Name.String()
 			}
 			s.metrics.commands.WithLabelValues(name, reply.Outcome.String()).Inc()
+			s.metrics.took.WithLabelValues(name, "slack").Observe(took.Seconds())
 			if reply.Kind == failure.Internal && reply.Err != nil {
 				s.report.failed(failure.Wrap(failure.Internal, reply.Err, "%s failed", name), req.ID, name)
 			}

@@ -122,6 +122,9 @@ func TestSlackCommandThroughTheServer(t *testing.T) {
 	}
 	body, _ := io.ReadAll(mresp.Body)
 	mresp.Body.Close()
+	if !strings.Contains(string(body), `releasebot_command_duration_seconds_count{command="canary",via="slack"} 2`) {
+		t.Errorf("metrics lack the commands' durations:\n%s", body)
+	}
 	if !strings.Contains(string(body), `releasebot_commands_total{command="canary",outcome="done"} 1`) {
 		t.Errorf("metrics lack the Slack command:\n%s", body)
 	}

@@ -140,6 +140,7 @@ func (s *Server) runComment(ctx context.Context, j commentJob) {
 		outcome = "failed"
 	}
 	s.metrics.commands.WithLabelValues(name, outcome).Inc()
+	s.metrics.took.WithLabelValues(name, "github").Observe(s.now().Sub(start).Seconds())
 	if reply.Kind == failure.Internal && reply.Err != nil {
 		s.report.failed(failure.Wrap(failure.Internal, reply.Err, "%s failed", name), j.mode.RequestID, name)
 	}
