@@ -115,6 +115,10 @@ func (m *CommandMode) replyStep(ctx context.Context) error {
 	}
 	if url != "" {
 		m.replied = true
+		// The run that replied reacted too: its reactions stand alone.
+		if m.eyesErr == nil {
+			_ = m.GitHub.Unreact(ctx, m.Mode.CommentID, "eyes")
+		}
 		return Skip("the request was answered before at " + url + "; not replying twice")
 	}
 	body := Fit(m.reply.Render(chatops.Markdown)+"\n\n"+marker+"\n", PRBodyLimit, "")

@@ -21,6 +21,11 @@ func (f *fakeComments) React(_ context.Context, id int64, r string) error {
 	return nil
 }
 
+func (f *fakeComments) Unreact(_ context.Context, id int64, r string) error {
+	f.calls = append(f.calls, fmt.Sprintf("unreact %d %s", id, r))
+	return nil
+}
+
 func (f *fakeComments) FindComment(_ context.Context, n int, marker string) (string, error) {
 	for i, c := range f.comments[n] {
 		if strings.Contains(c, marker) {
@@ -75,12 +80,14 @@ func TestCommandDoneThenRedelivered(t *testing.T) {
 		t.Errorf("reply lacks its marker: %q", gh.comments[7][0])
 	}
 
-	// Redelivered: the service replays the commit; one reply, no dispatch.
+	// Redelivered: the service replays the commit; one reply, no dispatch,
+	// and this run's 👀 taken back, so the first run's reactions are the
+	// comment's one set.
 	gh.calls = nil
 	svc.reply.Replayed = true
 	m = commandMode(gh, svc)
 	(&Runner{RT: rt}).Run(context.Background(), m.Steps())
-	if got := strings.Join(gh.calls, "|"); got != "react 55 eyes" || len(gh.comments[7]) != 1 {
+	if got := strings.Join(gh.calls, "|"); got != "react 55 eyes|unreact 55 eyes" || len(gh.comments[7]) != 1 {
 		t.Errorf("redelivery calls %q, %d replies", got, len(gh.comments[7]))
 	}
 }

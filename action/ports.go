@@ -89,6 +89,10 @@ type GitHub interface {
 	// React adds a reaction ("eyes", "rocket", "confused") to an issue
 	// comment; adding one that is there is no error.
 	React(ctx context.Context, commentID int64, content string) error
+	// Unreact takes back a reaction this adapter made earlier in the run
+	// (nothing when it made none): when another run (the App, the Action)
+	// answered the comment first, its reactions are the comment's one set.
+	Unreact(ctx context.Context, commentID int64, content string) error
 	// Comment posts a comment on issue or PR number and returns its URL.
 	Comment(ctx context.Context, number int, body string) (string, error)
 	// FindComment returns the URL of the first comment on number whose

@@ -331,6 +331,9 @@ func TestActionEndToEnd(t *testing.T) {
 	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, actionInputsAll)
 	wantCode(t, j, 0)
 	t.Logf("the same comment redelivered: %d GitHub API calls", w.gh.Requests()-calls)
+	if got := strings.Join(w.reactions(t, id), ","); got != "eyes,rocket" {
+		t.Errorf("reactions after a redelivery %q, want the first run's eyes,rocket", got)
+	}
 	if w.git(t, "rev-parse", "main") != flagCommit || len(w.comments(t, pr.Number)) != 2 || len(w.gh.Dispatches("acme/web")) != 1 || j.outputs["flag-commit"] != "" {
 		t.Errorf("a redelivered comment changed something: outputs %v", j.outputs)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
@@ -24,6 +25,14 @@ import (
 type Action struct {
 	Client      *gh.Client
 	Owner, Repo string
+
+	mu   sync.Mutex
+	mine map[reactionKey]int64 // the reactions this adapter made, by comment and content
+}
+
+type reactionKey struct {
+	comment int64
+	content string
 }
 
 var _ action.GitHub = (*Action)(nil)
@@ -433,8 +442,36 @@ func (a *Action) CreateRelease(ctx context.Context, nr action.NewRelease) (*acti
 // React adds a reaction to an issue comment; GitHub answers 200 for one
 // that is there and 201 for a new one, both fine.
 func (a *Action) React(ctx context.Context, commentID int64, content string) error {
-	if _, _, err := a.Client.Reactions.CreateIssueCommentReaction(ctx, a.Owner, a.Repo, commentID, content); err != nil {
+	r, resp, err := a.Client.Reactions.CreateIssueCommentReaction(ctx, a.Owner, a.Repo, commentID, content)
+	if err != nil {
 		return a.fail(err, permIssuesWrite, "could not react %s to comment %d on %s", content, commentID, a.repo())
+	}
+	if resp.StatusCode != http.StatusCreated {
+		// 200: the same user had reacted so already (an earlier run with
+		// the same token); that reaction is not this run's to take back.
+		return nil
+	}
+	a.mu.Lock()
+	if a.mine == nil {
+		a.mine = map[reactionKey]int64{}
+	}
+	a.mine[reactionKey{commentID, content}] = r.GetID()
+	a.mu.Unlock()
+	return nil
+}
+
+// Unreact takes back a reaction this adapter made (the 👀 of a command
+// another run answered first); one it did not make is left alone.
+func (a *Action) Unreact(ctx context.Context, commentID int64, content string) error {
+	a.mu.Lock()
+	id, ok := a.mine[reactionKey{commentID, content}]
+	delete(a.mine, reactionKey{commentID, content})
+	a.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if _, err := a.Client.Reactions.DeleteIssueCommentReaction(ctx, a.Owner, a.Repo, commentID, id); err != nil && status(err) != http.StatusNotFound {
+		return a.fail(err, permIssuesWrite, "could not take back the %s reaction to comment %d on %s", content, commentID, a.repo())
 	}
 	return nil
 }
