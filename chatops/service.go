@@ -35,6 +35,21 @@ type Service struct {
 	// Backoff is the wait after the attempt-th lost race (default: random,
 	// up to 10 ms << attempt, at most 320 ms).
 	Backoff func(attempt int) time.Duration
+	// Release, when set, reads the current release's page for /release
+	// status (on GitHub: the latest Release and its PROD section).
+	Release func(ctx context.Context) (*ReleasePage, error)
+}
+
+// ReleasePage is the current release as its page tells it.
+type ReleasePage struct {
+	Tag, URL  string
+	Published time.Time
+	// The PROD section: when the canary first left 0 % (zero: not
+	// started), where it stands, when it reached 100 %, and its notes
+	// (rollbacks: who and when).
+	Started, Finished time.Time
+	Canary            int
+	Notes             []string
 }
 
 func (s *Service) backoff(ctx context.Context, attempt int) error {

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/releasebot/releasebot/config"
+	"github.com/releasebot/releasebot/internal/failure"
 	"github.com/releasebot/releasebot/internal/golden"
 )
 
@@ -409,5 +411,45 @@ func TestReplyListsAFewChangesAndCountsTheRest(t *testing.T) {
 	}
 	if msg := store.tip().info.Message; strings.Count(msg, "\n- ") != 26 {
 		t.Errorf("the commit lists %d changes, want all 26", strings.Count(msg, "\n- "))
+	}
+}
+
+// TestReleaseStatusReadsTheReleasePage: /release status shows the
+// release's page above the environments — the version, its publication
+// and page, the PROD section — with GitHub's text inert; a page that
+// cannot be read is said, and the rest is still shown.
+func TestReleaseStatusReadsTheReleasePage(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		page  *ReleasePage
+		err   error
+		wants []string
+	}{
+		{"not started", &ReleasePage{Tag: "v1.3.0", URL: "https://github.com/acme/web/releases/tag/v1.3.0", Published: t0}, nil,
+			[]string{"Release v1.3.0, published 2026-12-02 14:00 UTC: https://github.com/acme/web/releases/tag/v1.3.0", "PROD: not started"}},
+		{"rolling out", &ReleasePage{Tag: "v1.3.0", Published: t0, Started: t0.Add(2 * time.Minute), Canary: 50}, nil,
+			[]string{"PROD: started 2026-12-02 14:02 UTC, canary 50%"}},
+		{"rolled back", &ReleasePage{Tag: "v1.3.0", Started: t0, Canary: 0, Notes: []string{"Rolled back from 50% to 0% by carol via slack at 2026-12-02 14:04 UTC (abc1234)"}}, nil,
+			[]string{"- Rolled back from 50% to 0% by carol via slack"}},
+		{"finished", &ReleasePage{Tag: "v1.3.0", Started: t0, Finished: t0.Add(time.Hour), Canary: 100}, nil,
+			[]string{"PROD: started 2026-12-02 14:00 UTC, finished 2026-12-02 15:00 UTC at 100%"}},
+		{"none yet", nil, nil, []string{"Release: none published yet"}},
+		{"unreadable", nil, failure.New(failure.Remote, "GitHub answered 502"), []string{"Release: could not read it (GitHub answered 502)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := &Service{Store: newMemStore(flagsPath, runbookFlags), Config: testConfig(t),
+				Release: func(context.Context) (*ReleasePage, error) { return tc.page, tc.err }}
+			r := run(t, svc, "/release status", "")
+			if r.Outcome != Done || !contains(r.Text, append(tc.wants, "prod: canary")...) {
+				t.Errorf("%v %q", r.Outcome, r.Text)
+			}
+		})
+	}
+	// A hostile tag stays text in Slack.
+	svc := &Service{Store: newMemStore(flagsPath, runbookFlags), Config: testConfig(t),
+		Release: func(context.Context) (*ReleasePage, error) { return &ReleasePage{Tag: "<!channel> *v9*"}, nil }}
+	if got := run(t, svc, "/release status", "").Render(Slack); strings.Contains(got, "<!channel>") {
+		t.Errorf("the tag acts in Slack: %q", got)
 	}
 }

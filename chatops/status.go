@@ -3,6 +3,7 @@ package chatops
 import (
 	"context"
 	"fmt"
+	"github.com/releasebot/releasebot/internal/failure"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,7 +57,12 @@ func (s *Service) status(ctx context.Context, cmd *Command) (Reply, error) {
 		history = []CommitInfo{} // read, and empty: the column still shows
 	}
 	if cmd.Name == ReleaseStatus {
-		return Reply{Outcome: Done, Env: t.Env, Text: releaseStatus(f, history)}, nil
+		text := releaseStatus(f, history)
+		if s.Release != nil {
+			page, err := s.Release(ctx)
+			text = releasePageText(page, err) + text
+		}
+		return Reply{Outcome: Done, Env: t.Env, Text: text}, nil
 	}
 	return Reply{Outcome: Done, Env: t.Env, Text: abStatus(f.Env(t.Env), cmd.User, history)}, nil
 }
@@ -180,6 +186,40 @@ func releaseStatus(f *flags.File, history []CommitInfo) string {
 			}
 		}
 		fmt.Fprintf(&b, "%s: canary %d%%, %d flags, %d overridden; %s\n", e.Name, e.CanaryPercent, len(e.Flags), overrides, lastChanges(e.Name, history)[envChange])
+	}
+	return b.String()
+}
+
+// releasePageText is the release's page as /release status shows it above
+// the environments: the version, when it was published, its page, and its
+// PROD section. The page's text comes from GitHub and is echoed inert.
+func releasePageText(p *ReleasePage, err error) string {
+	const stamp = "2006-01-02 15:04 UTC"
+	switch {
+	case err != nil:
+		return "Release: could not read it (" + echo(failure.Message(err, "")) + ")\n"
+	case p == nil:
+		return "Release: none published yet\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Release %s", echo(p.Tag))
+	if !p.Published.IsZero() {
+		fmt.Fprintf(&b, ", published %s", p.Published.UTC().Format(stamp))
+	}
+	if p.URL != "" {
+		fmt.Fprintf(&b, ": %s", echo(p.URL))
+	}
+	b.WriteString("\n")
+	switch {
+	case p.Started.IsZero():
+		b.WriteString("PROD: not started\n")
+	case !p.Finished.IsZero():
+		fmt.Fprintf(&b, "PROD: started %s, finished %s at %d%%\n", p.Started.UTC().Format(stamp), p.Finished.UTC().Format(stamp), p.Canary)
+	default:
+		fmt.Fprintf(&b, "PROD: started %s, canary %d%%\n", p.Started.UTC().Format(stamp), p.Canary)
+	}
+	for _, n := range p.Notes {
+		b.WriteString("- " + echo(n) + "\n")
 	}
 	return b.String()
 }

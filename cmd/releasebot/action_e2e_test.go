@@ -342,6 +342,13 @@ func TestActionEndToEnd(t *testing.T) {
 		t.Errorf("a redelivered comment doubled the rollout log:\n%s", rel.Body)
 	}
 
+	// /release status reads the Release: its version and PROD section.
+	_, payload = w.comment(t, annToken, pr.Number, "/release status")
+	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, actionInputsAll)
+	wantCode(t, j, 0)
+	replies = w.comments(t, pr.Number)
+	mustContain(t, "the /release status reply", replies[len(replies)-1].Body, "Release v1.3.0, published ", "/releases/tag/v1.3.0", "PROD: started ", "canary 10%")
+
 	// /ab_status answers without a commit.
 	id, payload = w.comment(t, annToken, pr.Number, "/ab_status")
 	j = w.runAction(t, w.workspace(t, "main"), "issue_comment", payload, actionInputsAll)

@@ -102,11 +102,13 @@ func Prepare(ctx context.Context, o Options, mode action.Mode) (*Prepared, error
 	if o.Getenv != nil && o.Getenv("GITHUB_SERVER_URL") != "" {
 		server = strings.TrimSuffix(o.Getenv("GITHUB_SERVER_URL"), "/")
 	}
+	log := &rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, RepoURL: server + "/" + o.Repo, Env: opened.Config.DefaultEnvironment}
+	svc.Release = log.Page
 	return &Prepared{
 		Mode: &action.CommandMode{
 			GitHub: gh, Service: svc, Mode: mode,
 			DeployWorkflow: o.DeployWorkflow, FlagsBranch: opened.Branch,
-			RolloutLog: &rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, RepoURL: server + "/" + o.Repo, Env: opened.Config.DefaultEnvironment},
+			RolloutLog: log,
 		},
 		GitHub: gh, Branch: opened.Branch,
 	}, nil

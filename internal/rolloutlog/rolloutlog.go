@@ -180,6 +180,25 @@ func shortSHA(s string) string {
 	return s
 }
 
+// Page is the latest Release as /release status shows it: its tag, page,
+// publication and PROD section, rendered from the same flag commits as
+// the section on the page itself. Nil when there is no Release yet.
+func (l *Log) Page(ctx context.Context) (*chatops.ReleasePage, error) {
+	rel, err := l.Releases.LatestRelease(ctx)
+	if err != nil || rel == nil {
+		return nil, err
+	}
+	commits, err := l.History.History(ctx, l.FlagsFile, MaxCommits)
+	if err != nil {
+		return nil, err
+	}
+	p := Prod(Entries(commits, rel.Published), commits, rel.Published, cmp.Or(l.Env, "prod"))
+	return &chatops.ReleasePage{
+		Tag: rel.Tag, URL: rel.URL, Published: rel.Published,
+		Started: p.Started, Finished: p.Finished, Canary: p.Canary, Notes: p.Notes,
+	}, nil
+}
+
 // Entries are the rollout log's entries, oldest first, from flag commits
 // (newest first, as History lists them): releasebot's own commits (those
 // with a Releasebot-Request trailer) made at or after since.

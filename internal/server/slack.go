@@ -13,6 +13,7 @@ import (
 	"github.com/releasebot/releasebot/internal/failure"
 	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/internal/repository"
+	"github.com/releasebot/releasebot/internal/rolloutlog"
 	rslack "github.com/releasebot/releasebot/internal/slack"
 	"github.com/releasebot/releasebot/internal/slackcmd"
 	"github.com/releasebot/releasebot/internal/textsafe"
@@ -57,6 +58,11 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 			}
 			svc := opened.Service()
 			svc.Authorizer = auth
+			gh, err := ghstore.NewAction(client.Client, s.cfg.Repository)
+			if err != nil {
+				return nil, err
+			}
+			svc.Release = (&rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, Env: opened.Config.DefaultEnvironment}).Page
 			return &releaseService{Service: svc, gh: client, branch: opened.ReleaseBranch}, nil
 		},
 		Announce: func(ctx context.Context, r slackcmd.Runner, req chatops.Request, reply chatops.Reply) error {
