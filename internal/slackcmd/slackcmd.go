@@ -212,8 +212,17 @@ func (h *Handler) httpClient() *http.Client {
 	if h.HTTPClient != nil {
 		return h.HTTPClient
 	}
-	return &http.Client{Timeout: 10 * time.Second}
+	return responseClient
 }
+
+// responseClient posts to response_url: one client for every command, whose
+// connections to Slack stay open between posts (net/http keeps two per host
+// by default, so a burst of commands would dial again and again).
+var responseClient = func() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 128
+	return &http.Client{Timeout: 10 * time.Second, Transport: tr}
+}()
 
 // CommandText is the command line a slash command stands for: "/canary"
 // with text "50" is "/canary 50"; "/release canary 50" is "/canary 50",
