@@ -20,6 +20,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec // route
 	commands *prometheus.CounterVec   // command, outcome
 	took     *prometheus.HistogramVec // command, via: the command's end to end
+	calls    *prometheus.HistogramVec // command, via: GitHub API calls of one command
 }
 
 func newMetrics(gh *githubCollector) *metrics {
@@ -44,7 +45,12 @@ func newMetrics(gh *githubCollector) *metrics {
 		Help:    "Time from a command's arrival to its end (committed, answered), by command and channel (github, slack).",
 		Buckets: []float64{.05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
 	}, []string{"command", "via"})
-	m.registry.MustRegister(m.requests, m.duration, m.commands, m.took, gh,
+	m.calls = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "releasebot_command_github_calls",
+		Help:    "GitHub API calls one command made, by command and channel (github, slack).",
+		Buckets: []float64{2, 4, 6, 8, 10, 15, 20, 30, 50},
+	}, []string{"command", "via"})
+	m.registry.MustRegister(m.requests, m.duration, m.commands, m.took, m.calls, gh,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

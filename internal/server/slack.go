@@ -1,7 +1,9 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -62,8 +64,10 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 			if err != nil {
 				return nil, err
 			}
-			svc.Release = (&rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, Env: opened.Config.DefaultEnvironment}).Page
-			return &releaseService{Service: svc, gh: client, branch: opened.ReleaseBranch}, nil
+			server := strings.TrimSuffix(cmp.Or(s.cfg.Getenv("GITHUB_SERVER_URL"), "https://github.com"), "/")
+			log := &rolloutlog.Log{Releases: gh, History: opened.Store, FlagsFile: opened.Config.FlagsFile, RepoURL: server + "/" + s.cfg.Repository, Env: opened.Config.DefaultEnvironment}
+			svc.Release = log.Page
+			return &releaseService{Service: svc, gh: client, branch: opened.ReleaseBranch, log: log, s: s}, nil
 		},
 		Announce: func(ctx context.Context, r slackcmd.Runner, req chatops.Request, reply chatops.Reply) error {
 			rs, ok := r.(*releaseService)
@@ -93,13 +97,36 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 type releaseService struct {
 	*chatops.Service
 	gh     *ghstore.Client
-	branch string // the release branch
+	branch string          // the release branch
+	log    *rolloutlog.Log // the Release's rollout log and PROD section
+	s      *Server
 }
 
-// announce tells the release's Slack thread — the checklist message whose
-// channel and ts the release PR's hidden marker keeps — what a command
-// changed, so the thread holds the rollout as it goes.
+// Run runs the command, counting its GitHub API calls for /metrics.
+func (r *releaseService) Run(ctx context.Context, req chatops.Request) chatops.Reply {
+	ctx, counted := ghstore.WithCounter(ctx)
+	reply := r.Service.Run(ctx, req)
+	name := "invalid"
+	if reply.Command != nil {
+		name = reply.Command.Name.String()
+	}
+	r.s.metrics.calls.WithLabelValues(name, "slack").Observe(float64(counted.Load()))
+	return reply
+}
+
+// announce records a command that committed where the release tells its
+// story: the Release's rollout log and PROD section, rebuilt from the flag
+// commits, and the release's Slack thread — the checklist message whose
+// channel and ts the release PR's hidden marker keeps.
 func (s *Server) announce(ctx context.Context, rs *releaseService, req chatops.Request, reply chatops.Reply, poster *slack.Client) error {
+	var logErr error
+	if rs.log != nil {
+		_, logErr = rs.log.Update(ctx)
+	}
+	return errors.Join(logErr, s.tellThread(ctx, rs, req, reply, poster))
+}
+
+func (s *Server) tellThread(ctx context.Context, rs *releaseService, req chatops.Request, reply chatops.Reply, poster *slack.Client) error {
 	a, err := ghstore.NewAction(rs.gh.Client, s.cfg.Repository)
 	if err != nil {
 		return err

@@ -34,6 +34,8 @@ func TestSlackCommandThroughTheServer(t *testing.T) {
 	}
 	marker := action.Marker{Version: "1.3.0", Tag: "v1.3.0", Branch: "main", Slack: &action.SlackMessage{Channel: "C0RELEASE", TS: checklistTS}}
 	w.api(t, annToken, "PATCH", fmt.Sprintf("/repos/acme/web/pulls/%d", w.pr), map[string]string{"body": "# v1.3.0\n\n" + marker.Encode() + "\n"}, nil)
+	w.api(t, annToken, "POST", "/repos/acme/web/releases", map[string]string{"tag_name": "v1.2.0", "name": "v1.2.0",
+		"body": "# v1.2.0\n\n## Rollout log\n\n<!-- releasebot:rollout-log -->\n_No rollout changes yet._\n\n<!-- /releasebot:rollout-log -->\n"}, nil)
 	cfg := testConfig(w.apiURL)
 	cfg.SlackSigningSecret, cfg.SlackBotToken, cfg.Repository = "slack-signing-5ecret", "xoxb-server", "acme/web"
 	cfg.Getenv = func(k string) string {
@@ -100,6 +102,20 @@ func TestSlackCommandThroughTheServer(t *testing.T) {
 		t.Errorf("the release thread got %q\n%s", thread, logs)
 	}
 
+	// And the Release's rollout log.
+	var rel struct {
+		Body string `json:"body"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		w.api(t, annToken, "GET", "/repos/acme/web/releases/tags/v1.2.0", nil, &rel)
+		if strings.Contains(rel.Body, "| `/canary 10` |") {
+			break
+		}
+	}
+	if !strings.Contains(rel.Body, "| `/canary 10` |") || !strings.Contains(rel.Body, "bob via slack") {
+		t.Errorf("the Release's rollout log after a Slack command:\n%s", rel.Body)
+	}
+
 	after := w.git(t, "rev-parse", "main")
 	_, ru, _ = send("U0EVE", "50", "1764684121.98765.abcdef")
 	if posts := slk.ResponsePosts(ru); len(posts) != 1 || posts[0].ResponseType != "ephemeral" || w.git(t, "rev-parse", "main") != after {
@@ -122,6 +138,9 @@ func TestSlackCommandThroughTheServer(t *testing.T) {
 	}
 	body, _ := io.ReadAll(mresp.Body)
 	mresp.Body.Close()
+	if !strings.Contains(string(body), `releasebot_command_github_calls_count{command="canary",via="slack"} 2`) {
+		t.Errorf("metrics lack the commands' GitHub calls:\n%s", body)
+	}
 	if !strings.Contains(string(body), `releasebot_command_duration_seconds_count{command="canary",via="slack"} 2`) {
 		t.Errorf("metrics lack the commands' durations:\n%s", body)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/releasebot/releasebot/action"
 	"github.com/releasebot/releasebot/internal/failure"
+	ghstore "github.com/releasebot/releasebot/internal/github"
 	"github.com/releasebot/releasebot/internal/limits"
 	"github.com/releasebot/releasebot/internal/prcomment"
 )
@@ -115,6 +116,7 @@ type commentJob struct {
 // again. The steps' workflow-command lines become log lines.
 func (s *Server) runComment(ctx context.Context, j commentJob) {
 	start := s.now()
+	ctx, counted := ghstore.WithCounter(ctx)
 	name := "invalid"
 	if c := j.mode.Parse.Command; c != nil {
 		name = c.Name.String()
@@ -141,6 +143,7 @@ func (s *Server) runComment(ctx context.Context, j commentJob) {
 	}
 	s.metrics.commands.WithLabelValues(name, outcome).Inc()
 	s.metrics.took.WithLabelValues(name, "github").Observe(s.now().Sub(start).Seconds())
+	s.metrics.calls.WithLabelValues(name, "github").Observe(float64(counted.Load()))
 	if reply.Kind == failure.Internal && reply.Err != nil {
 		s.report.failed(failure.Wrap(failure.Internal, reply.Err, "%s failed", name), j.mode.RequestID, name)
 	}
