@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -32,7 +33,12 @@ func (s *Server) slackEndpoints() (commands *slackcmd.Handler, interactions *sla
 	if err != nil {
 		return nil, nil, err
 	}
-	popts := []slack.Option{}
+	// Every client has a timeout: chat.postMessage and chat.update get 10 s.
+	hc := &http.Client{Timeout: 10 * time.Second}
+	if s.opts.Transport != nil {
+		hc.Transport = s.opts.Transport
+	}
+	popts := []slack.Option{slack.OptionHTTPClient(hc)}
 	if api != "" {
 		popts = append(popts, slack.OptionAPIURL(api+"/"))
 	}
