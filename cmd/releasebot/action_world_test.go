@@ -168,28 +168,7 @@ func (w *actionWorld) push(t *testing.T, login, message string, files map[string
 // error status, and decodes the answer into out (when not nil).
 func (w *actionWorld) api(t *testing.T, token, method, path string, in, out any) {
 	t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, w.ghSrv.URL+"/api/v3"+path, body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/vnd.github+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
+	githubemu.Do(t, w.ghSrv.URL+"/api/v3", token, method, path, in, out)
 }
 
 // workspace is GITHUB_WORKSPACE as actions/checkout leaves it with its
