@@ -19,7 +19,6 @@ import (
 	"github.com/releasebot/releasebot/internal/rolloutlog"
 	rslack "github.com/releasebot/releasebot/internal/slack"
 	"github.com/releasebot/releasebot/internal/slackcmd"
-	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
 // slackEndpoints are the Slack app's routes, built when the Slack
@@ -145,21 +144,7 @@ func (s *Server) tellThread(ctx context.Context, rs *releaseService, req chatops
 	if !ok || mk.Slack == nil || mk.Slack.Channel == "" || mk.Slack.TS == "" {
 		return nil
 	}
-	text := fmt.Sprintf("%s `%s`: %s", slackMention(req.Actor.ID), textsafe.Cut(textsafe.OneLine(req.Text), 200), reply.Render(chatops.Slack))
+	text := fmt.Sprintf("%s %s: %s", rslack.Mention(req.Actor.ID), rslack.Code(req.Text), reply.Render(chatops.Slack))
 	_, _, err = poster.PostMessageContext(ctx, mk.Slack.Channel, slack.MsgOptionTS(mk.Slack.TS), slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl())
 	return err
-}
-
-// slackMention is <@ID> for a Slack user id, made of its id characters only.
-func slackMention(id string) string {
-	var b strings.Builder
-	for _, r := range id {
-		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() == 0 {
-		return "someone"
-	}
-	return "<@" + textsafe.Cut(b.String(), 32) + ">"
 }

@@ -317,3 +317,23 @@ func TestChecklistCodeSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeAndMention: a command is a copyable code span only when plain;
+// anything else, and any user id, cannot mention, link or format.
+func TestCodeAndMention(t *testing.T) {
+	for in, want := range map[string]string{
+		"/canary 50":                   "`/canary 50`",
+		"/ab_status prod":              "`/ab_status prod`",
+		"/toggle FF_X on `<!channel>`": "/toggle FF＿X on ˋ&lt;!channel&gt;ˋ",
+		"/canary 10\n<@U1>":            "/canary 10 &lt;@U1&gt;",
+	} {
+		if got := rslack.Code(in); got != want {
+			t.Errorf("Code(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"U0ANN": "<@U0ANN>", "U1>|<!channel": "<@U1>", "": "someone", "<!here>": "someone"} {
+		if got := rslack.Mention(in); got != want {
+			t.Errorf("Mention(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -119,8 +119,26 @@ func link(u, label string) string {
 // in a code span as is, so it can be copied; anything else is escaped.
 var commandRe = regexp.MustCompile(`^/[a-z_]+(?: [A-Za-z0-9_%.-]+)*$`)
 
-// code writes a command as a code span, or inert text when it is not one
-// of releasebot's.
+// Code writes a command as a code span, so it can be copied, or as inert
+// text when it is not one of releasebot's command shapes (anything with a
+// backtick, markup, a mention or a line break).
+func Code(cmd string) string { return code(cmd) }
+
+// Mention is <@ID> for a Slack user id, kept to Slack's id characters so
+// it mentions that user and nothing else; "someone" when none is left.
+func Mention(id string) string {
+	var b strings.Builder
+	for _, r := range id {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "someone"
+	}
+	return "<@" + textsafe.Cut(b.String(), 32) + ">"
+}
+
 func code(cmd string) string {
 	if commandRe.MatchString(cmd) && len(cmd) <= limits.Echo {
 		return "`" + cmd + "`"

@@ -27,6 +27,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/releasebot/releasebot/chatops"
+	rslack "github.com/releasebot/releasebot/internal/slack"
 	"github.com/releasebot/releasebot/internal/textsafe"
 )
 
@@ -103,7 +104,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the command has no response_url", http.StatusBadRequest)
 		return
 	}
-	writeAck(w, slack.ResponseTypeEphemeral, "Working on "+code(text)+"…")
+	writeAck(w, slack.ResponseTypeEphemeral, "Working on "+rslack.Code(text)+"…")
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
@@ -189,7 +190,7 @@ func (h *Handler) run(req chatops.Request, responseURL string) {
 	}
 	text := reply.Render(chatops.Slack)
 	if kind == slack.ResponseTypeInChannel {
-		text = fmt.Sprintf("<@%s>: %s\n%s", slackID(req.Actor.ID), code(req.Text), text)
+		text = fmt.Sprintf("%s: %s\n%s", rslack.Mention(req.Actor.ID), rslack.Code(req.Text), text)
 	}
 	perr := slack.PostWebhookCustomHTTPContext(ctx, responseURL, h.httpClient(), &slack.WebhookMessage{
 		ResponseType: kind, Text: text, ReplaceOriginal: false,
@@ -251,26 +252,6 @@ func writeAck(w http.ResponseWriter, kind, text string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(ackJSON(kind, text))
-}
-
-// code shows the command as a code span when it is plain, else inert.
-func code(s string) string {
-	if strings.ContainsAny(s, "`<>&@!*_~\n") {
-		return textsafe.Slack(textsafe.Cut(textsafe.OneLine(s), 200))
-	}
-	return "`" + textsafe.Cut(s, 200) + "`"
-}
-
-// slackID keeps a user id to Slack's id characters, so <@…> is a mention
-// of that user and nothing else.
-func slackID(id string) string {
-	var b strings.Builder
-	for _, r := range id {
-		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return textsafe.Cut(b.String(), 32)
 }
 
 // validResponseURL accepts an absolute http(s) URL without credentials.
