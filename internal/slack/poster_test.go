@@ -325,7 +325,7 @@ func TestCodeAndMention(t *testing.T) {
 		"/canary 50":                   "`/canary 50`",
 		"/ab_status prod":              "`/ab_status prod`",
 		"/toggle FF_X on `<!channel>`": "/toggle FF＿X on ˋ&lt;!channel&gt;ˋ",
-		"/canary 10\n<@U1>":            "/canary 10 &lt;@U1&gt;",
+		"/canary 10\n<@U1>":            "/canary 10 &lt;@\u2060U1&gt;",
 	} {
 		if got := rslack.Code(in); got != want {
 			t.Errorf("Code(%q) = %q, want %q", in, got, want)
