@@ -625,7 +625,7 @@ func TestCommitToAProtectedFlagBranch(t *testing.T) {
 	}
 	e.emu.ProtectBranch(repoName, "main")
 	_, err = e.store.Commit(ctx, snap.Rev, map[string][]byte{storetest.FlagsFile: []byte("canary: 10\n")}, "chore(flags): canary 10")
-	kindOf(t, err, failure.Refused, "the flag branch main of acme/web is protected", "Protected branch update failed for refs/heads/main.",
+	kindOf(t, err, failure.Refused, "the flag branch main of acme/web is protected", "Changes must be made through a pull request.",
 		"set flags_branch in .github/releasebot.yml to an unprotected branch the deploy reads", "let the bot's App or token bypass")
 	if got := mainSHA(t, e); got != snap.Rev {
 		t.Errorf("main moved to %s", got)

@@ -91,12 +91,22 @@ func failed(err error, format string, args ...any) error {
 	return &opError{Kind: failure.Remote, Msg: fmt.Sprintf(format, args...) + ": " + describe(err), Err: err}
 }
 
-// isProtected reports whether err is GitHub refusing a ref update because
-// the branch is protected: 422 "Protected branch update failed for
-// refs/heads/main." (with the rule's reasons after it, when GitHub gives
-// them).
+// isProtected reports whether err is GitHub refusing a write because the
+// branch is protected: 422 from the git refs API or 409 from the contents
+// API, with the rule's reason.
 func isProtected(err error) bool {
 	var er *gh.ErrorResponse
-	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusUnprocessableEntity &&
-		strings.Contains(strings.ToLower(er.Message), "protected branch")
+	if !errors.As(err, &er) || er.Response == nil {
+		return false
+	}
+	switch er.Response.StatusCode {
+	case http.StatusUnprocessableEntity, http.StatusConflict:
+	default:
+		return false
+	}
+	// A rule requiring pull requests ("Changes must be made through a
+	// pull request."), git's GH006 wording ("Protected branch update
+	// failed"), or a ruleset ("Repository rule violations found").
+	m := strings.ToLower(er.Message)
+	return strings.Contains(m, "protected branch") || strings.Contains(m, "through a pull request") || strings.Contains(m, "repository rule violations")
 }

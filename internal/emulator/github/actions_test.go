@@ -81,27 +81,36 @@ func TestProtectedBranch(t *testing.T) {
 	if b := must(f.gh.Repositories.GetBranch(c, "acme", "web", "feature", 0))(t); b.GetProtected() {
 		t.Error("GET branches/feature: protected true")
 	}
-	refused := "Protected branch update failed for refs/heads/main."
+	// GitHub's answers to a "require a pull request" rule: 422 from the
+	// git refs API, 409 from the contents API; a pull request's merge is
+	// what the rule asks for, so it goes through.
+	refused := "Changes must be made through a pull request."
 	for _, tc := range []struct {
-		name, method, path, body, message string
+		name, method, path, body string
+		status                   int
+		message                  string
 	}{
-		{"ref update", "PATCH", "repos/acme/web/git/refs/heads/main", `{"sha":"` + feature + `"}`, refused},
-		{"forced ref update", "PATCH", "repos/acme/web/git/refs/heads/main", `{"sha":"` + feature + `","force":true}`, refused},
-		{"ref creation", "POST", "repos/acme/web/git/refs", `{"ref":"refs/heads/guarded","sha":"` + feature + `"}`, "Protected branch update failed for refs/heads/guarded."},
-		{"contents", "PUT", "repos/acme/web/contents/b.txt", `{"message":"b","content":"Yg=="}`, refused},
+		{"ref update", "PATCH", "repos/acme/web/git/refs/heads/main", `{"sha":"` + feature + `"}`, http.StatusUnprocessableEntity, refused},
+		{"forced ref update", "PATCH", "repos/acme/web/git/refs/heads/main", `{"sha":"` + feature + `","force":true}`, http.StatusUnprocessableEntity, refused},
+		{"ref creation", "POST", "repos/acme/web/git/refs", `{"ref":"refs/heads/guarded","sha":"` + feature + `"}`, http.StatusUnprocessableEntity, refused},
+		{"contents", "PUT", "repos/acme/web/contents/b.txt", `{"message":"b","content":"Yg=="}`, http.StatusConflict, "Could not update file: " + refused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, _, body := f.raw(t, tc.method, tc.path, tc.body)
-			if status != http.StatusUnprocessableEntity || message(t, body) != tc.message {
-				t.Errorf("%s %s = %d %s, want 422 %q", tc.method, tc.path, status, body, tc.message)
+			if status != tc.status || message(t, body) != tc.message {
+				t.Errorf("%s %s = %d %s, want %d %q", tc.method, tc.path, status, body, tc.status, tc.message)
 			}
 		})
 	}
-	pr := must(f.gh.PullRequests.Create(c, "acme", "web", ghNewPull("feat: a", "feature", "main")))(t)
-	_, _, err := f.gh.PullRequests.Merge(c, "acme", "web", pr.GetNumber(), "", nil)
-	apiErr(t, err, http.StatusUnprocessableEntity, refused)
 	if got := f.mainSHA(t); got != main {
-		t.Errorf("main moved to %s", got)
+		t.Errorf("main moved to %s by a refused write", got)
+	}
+	pr := must(f.gh.PullRequests.Create(c, "acme", "web", ghNewPull("feat: a", "feature", "main")))(t)
+	if _, _, err := f.gh.PullRequests.Merge(c, "acme", "web", pr.GetNumber(), "", nil); err != nil {
+		t.Fatalf("merging a pull request into a branch that requires one: %v", err)
+	}
+	if f.mainSHA(t) == main {
+		t.Error("the pull request's merge did not move main")
 	}
 	if _, ok := f.emu.Ref("acme", "web", "refs/heads/guarded"); ok {
 		t.Error("the protected branch guarded was created")

@@ -277,7 +277,7 @@ func (s *Server) putContents(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "Server Error", "")
 		return
 	}
-	if s.refusedProtected(w, rs, ref) {
+	if s.refusedProtected(w, rs, ref, true) {
 		return
 	}
 	_, res, err := s.moveRef(ctx, rs, ref, sha, false, !exists, ri.id.login)

@@ -45,9 +45,8 @@ func (s *Server) mergePull(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusMethodNotAllowed, "Pull Request is not mergeable", doc)
 		return
 	}
-	if s.refusedProtected(w, rs, "refs/heads/"+baseBranch) {
-		return
-	}
+	// A branch protected by "require a pull request" takes this merge: it
+	// is the pull request the rule asks for (ProtectBranch).
 	method := body.MergeMethod
 	if method == "" {
 		method = "merge"

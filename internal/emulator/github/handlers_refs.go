@@ -165,7 +165,7 @@ func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnprocessableEntity, "Object does not exist", doc)
 		return
 	}
-	if s.refusedProtected(w, rs, *body.Ref) {
+	if s.refusedProtected(w, rs, *body.Ref, false) {
 		return
 	}
 	_, res, err := s.moveRef(r.Context(), rs, *body.Ref, *body.SHA, false, true, info(r).id.login)
@@ -226,7 +226,7 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnprocessableEntity, "Object is not a commit", doc)
 		return
 	}
-	if s.refusedProtected(w, rs, name) {
+	if s.refusedProtected(w, rs, name, false) {
 		return
 	}
 	_, res, err := s.moveRefOnce(ctx, rs, name, o.sha, body.Force, info(r).id.login)
