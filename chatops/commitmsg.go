@@ -82,13 +82,23 @@ func ChangesIn(msg string) []flags.Change {
 	return out
 }
 
-// commandOf parses the command recorded in a flag commit's body.
-func commandOf(msg string) (*Command, bool) {
+// CommandIn is the command a flag commit's body records as typed ("" when
+// it records none).
+func CommandIn(msg string) string {
 	for _, line := range strings.Split(msg, "\n") {
 		if rest, ok := strings.CutPrefix(line, commandLine); ok {
-			pr := Parse(rest)
-			return pr.Command, pr.Command != nil
+			return strings.TrimSpace(rest)
 		}
 	}
-	return nil, false
+	return ""
+}
+
+// commandOf parses the command recorded in a flag commit's body.
+func commandOf(msg string) (*Command, bool) {
+	text := CommandIn(msg)
+	if text == "" {
+		return nil, false
+	}
+	pr := Parse(text)
+	return pr.Command, pr.Command != nil
 }

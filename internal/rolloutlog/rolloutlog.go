@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -162,14 +163,9 @@ func Prod(entries []releasenotes.RolloutEntry, commits []chatops.CommitInfo, sin
 	return p
 }
 
+// percent reads "50%" (a change's From or To); 0 for anything else.
 func percent(s string) int {
-	n := 0
-	for _, r := range strings.TrimSuffix(s, "%") {
-		if r < '0' || r > '9' {
-			return 0
-		}
-		n = n*10 + int(r-'0')
-	}
+	n, _ := strconv.Atoi(strings.TrimSuffix(s, "%"))
 	return n
 }
 
@@ -215,7 +211,7 @@ func Entries(commits []chatops.CommitInfo, since time.Time) []releasenotes.Rollo
 		}
 		who, _ := tr.Get(chatops.TrailerRequestedBy)
 		out = append(out, releasenotes.RolloutEntry{
-			When: c.When, Who: who, Command: commandLine(c.Message),
+			When: c.When, Who: who, Command: chatops.CommandIn(c.Message),
 			Change: change(c.Message), Commit: c.SHA,
 		})
 	}
@@ -233,15 +229,6 @@ func change(msg string) string {
 	}
 	subject, _, _ := strings.Cut(msg, "\n")
 	return strings.TrimPrefix(subject, "chore(flags): ")
-}
-
-func commandLine(msg string) string {
-	for _, line := range strings.Split(msg, "\n") {
-		if rest, ok := strings.CutPrefix(line, "Command:"); ok {
-			return strings.TrimSpace(rest)
-		}
-	}
-	return ""
 }
 
 // Replace puts section in place of the body's rollout log (from Begin to
@@ -275,6 +262,3 @@ func ReplaceBetween(body, begin, end, section, heading string) (out string, diff
 	out = body[:b] + section + body[e+len(end):]
 	return out, out != body
 }
-
-// String is for logs.
-func (l *Log) String() string { return fmt.Sprintf("rollout log of %s", l.RepoURL) }

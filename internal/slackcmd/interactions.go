@@ -1,6 +1,7 @@
 package slackcmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -100,7 +101,7 @@ const tickPrefix = "✓ "
 // false when the payload touches no checklist group of the message.
 func Tick(cb slack.InteractionCallback, now time.Time) (blocks []slack.Block, changed bool) {
 	blocks = cb.Message.Blocks.BlockSet
-	who := textsafe.Slack(textsafe.Cut(textsafe.OneLine(cmpOr(cb.User.Name, cb.User.ID)), 30))
+	who := textsafe.Slack(textsafe.Cut(textsafe.OneLine(cmp.Or(cb.User.Name, cb.User.ID)), 30))
 	stamp := fmt.Sprintf("%s%s, %s UTC", tickPrefix, who, now.UTC().Format("15:04"))
 	for _, a := range cb.ActionCallback.BlockActions {
 		if a.Type != slack.ActionType(slack.METCheckboxGroups) || !strings.HasPrefix(a.ActionID, "checklist:") {
@@ -183,11 +184,4 @@ func untickText(s string) string {
 		return rest
 	}
 	return ""
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
