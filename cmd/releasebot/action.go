@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +26,7 @@ import (
 	"github.com/releasebot/releasebot/internal/repository"
 	"github.com/releasebot/releasebot/internal/sentry"
 	rslack "github.com/releasebot/releasebot/internal/slack"
+	"github.com/releasebot/releasebot/internal/textsafe"
 	"github.com/releasebot/releasebot/internal/workspace"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -101,11 +105,17 @@ func readInputs(rt *action.Runtime, getenv func(string) string) (actionInputs, e
 	if in.failOnAudit, err = rt.BoolInput("fail-on-audit", false); err != nil {
 		return in, err
 	}
-	if strings.ContainsAny(in.deployWorkflow, "/\\") || strings.HasPrefix(in.deployWorkflow, ".") {
-		return in, failure.New(failure.BadInput, "the input deploy-workflow is %q; give the workflow's file name under .github/workflows, e.g. deploy.yml", in.deployWorkflow)
+	if in.deployWorkflow != "" && !workflowFile.MatchString(in.deployWorkflow) {
+		return in, failure.New(failure.BadInput, "the input deploy-workflow is %q; give the workflow's file name under .github/workflows, e.g. deploy.yml", textsafe.Cut(textsafe.OneLine(in.deployWorkflow), 80))
+	}
+	if c := in.config; c != "" && (path.IsAbs(c) || strings.ContainsAny(c, "\\\x00\n\r") || slices.Contains(strings.Split(c, "/"), "..")) {
+		return in, failure.New(failure.BadInput, "the input config is %q; give a path inside the repository, e.g. .github/releasebot.yml", textsafe.Cut(textsafe.OneLine(c), 80))
 	}
 	return in, nil
 }
+
+// workflowFile is a workflow's file name under .github/workflows.
+var workflowFile = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.ya?ml$`)
 
 // configFile is the config input as config.Load takes it: "" for the
 // default path, which may be absent.

@@ -146,6 +146,11 @@ func TestActionBadInput(t *testing.T) {
 		{"no token and no dry run", []string{"INPUT_DRY-RUN=false"}, event, "no GitHub token: set the input github-token"},
 		{"deploy-workflow a path", []string{"INPUT_DRY-RUN=true", "INPUT_DEPLOY-WORKFLOW=../../evil.yml"}, event, "give the workflow's file name under .github/workflows"},
 		{"event not JSON", []string{"INPUT_DRY-RUN=true"}, []byte("{"), "event"},
+		{"deploy-workflow with a query", []string{"INPUT_DRY-RUN=true", "INPUT_DEPLOY-WORKFLOW=deploy.yml?ref=evil"}, event, "give the workflow's file name"},
+		{"deploy-workflow not YAML", []string{"INPUT_DRY-RUN=true", "INPUT_DEPLOY-WORKFLOW=deploy"}, event, "give the workflow's file name"},
+		{"config outside the repository", []string{"INPUT_DRY-RUN=true", "INPUT_CONFIG=../../../etc/passwd"}, event, "give a path inside the repository"},
+		{"config absolute", []string{"INPUT_DRY-RUN=true", "INPUT_CONFIG=/etc/passwd"}, event, "give a path inside the repository"},
+		{"config with a line break", []string{"INPUT_DRY-RUN=true", "INPUT_CONFIG=.github/a\nb.yml"}, event, "give a path inside the repository"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, output, _ := actionEnv(t, ws, tc.event, tc.inputs...)
