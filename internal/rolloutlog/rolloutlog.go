@@ -250,9 +250,17 @@ func ReplaceBetween(body, begin, end, section, heading string) (out string, diff
 	if j := strings.Index(section, end); j >= 0 {
 		section = section[:j+len(end)]
 	}
-	b := strings.Index(body, begin)
-	e := strings.Index(body, end)
-	if b < 0 || e < b {
+	// The last begin marker, and the first end marker after it: a stray
+	// marker earlier in the body (a person's edit) cannot make every
+	// update append another section.
+	b := strings.LastIndex(body, begin)
+	e := -1
+	if b >= 0 {
+		if k := strings.Index(body[b:], end); k >= 0 {
+			e = b + k
+		}
+	}
+	if b < 0 || e < 0 {
 		if heading == "" {
 			return body, false
 		}

@@ -54,7 +54,7 @@ func TestReplace(t *testing.T) {
 			if got != tc.want || !differs {
 				t.Errorf("got %q (%v), want %q", got, differs, tc.want)
 			}
-			if again, differs := rolloutlog.Replace(got, section); differs && tc.name != "markers out of order" || again != got && tc.name != "markers out of order" {
+			if again, differs := rolloutlog.Replace(got, section); differs || again != got {
 				t.Errorf("a second replace changed the body: %q", again)
 			}
 		})
