@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -259,6 +260,14 @@ func (s *Server) start(fn func(ctx context.Context)) bool {
 			s.running--
 			s.mu.Unlock()
 			s.inflight.Done()
+		}()
+		// A panic in one command is that command's failure, logged and
+		// reported; the server goes on serving.
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("panic in a background command", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.report.panicked("background command", v)
+			}
 		}()
 		ctx, cancel := context.WithTimeout(s.bg, s.opts.CommandTimeout)
 		defer cancel()

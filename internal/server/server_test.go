@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -355,4 +356,24 @@ func FuzzSignature(f *testing.F) {
 			t.Error("the genuine signature is refused")
 		}
 	})
+}
+
+// TestPanicInABackgroundCommand: a command that panics in the background
+// is logged, and the server goes on serving and counting.
+func TestPanicInABackgroundCommand(t *testing.T) {
+	logs := &syncBuffer{}
+	s := newOffline(t, Options{Logger: jsonLog(logs)})
+	if !s.start(func(context.Context) { panic("a bug in a command") }) {
+		t.Fatal("not started")
+	}
+	for deadline := time.Now().Add(5 * time.Second); !s.idle() && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+	}
+	if !s.idle() || !strings.Contains(logs.String(), "a bug in a command") {
+		t.Fatalf("idle %v, log:\n%s", s.idle(), logs)
+	}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/health after the panic: %d", rec.Code)
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -108,6 +109,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
+		defer recovered(h.log(), "slack command")
 		h.run(req, responseURL)
 	}()
 }
@@ -267,4 +269,12 @@ func ackJSON(kind, text string) []byte {
 		Text         string `json:"text"`
 	}{kind, text})
 	return b
+}
+
+// recovered logs a panic of background work instead of letting it end the
+// process: one command's bug must not stop the others.
+func recovered(log *slog.Logger, what string) {
+	if v := recover(); v != nil {
+		log.Error("panic in "+what, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	}
 }

@@ -247,3 +247,17 @@ func FuzzCommandText(f *testing.F) {
 		_ = chatops.Parse(got)
 	})
 }
+
+// TestPanicInACommand: a command whose work panics leaves the handler
+// serving the next one.
+func TestPanicInACommand(t *testing.T) {
+	w := newWorld(t)
+	open := w.h.Service
+	w.h.Service = func(context.Context) (slackcmd.Runner, error) { panic("a bug") }
+	_, _ = w.send(t, "U0ANN", "/rollback", "", "7.7.a")
+	w.h.Service = open
+	_, ru := w.send(t, "U0ANN", "/ab_status", "", "7.8.a")
+	if posts := w.slack.ResponsePosts(ru); len(posts) != 1 {
+		t.Errorf("after a panic: posts %+v", posts)
+	}
+}
