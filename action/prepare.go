@@ -2,10 +2,10 @@ package action
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 
+	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/releasenotes"
 )
 
@@ -103,7 +103,9 @@ func (m *PrepareMode) writeFile(context.Context) error {
 		return err
 	}
 	m.notesPath = filepath.Join(m.Workspace, "RELEASE_NOTES.md")
-	return os.WriteFile(m.notesPath, []byte(m.markdown), 0o644)
+	// Replaced, not written through: a RELEASE_NOTES.md in the repository
+	// that is a link must not send the notes outside the workspace.
+	return repofile.WriteAtomic(m.notesPath, []byte(m.markdown))
 }
 
 func (m *PrepareMode) commit(ctx context.Context) error {

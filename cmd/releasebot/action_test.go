@@ -170,3 +170,27 @@ func TestActionBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestActionNotesThroughALink: a RELEASE_NOTES.md in the checkout that is a
+// link out of the workspace is replaced by the notes, and what it pointed
+// at is left alone.
+func TestActionNotesThroughALink(t *testing.T) {
+	_, ws, event := offlineWorkspace(t)
+	outside := filepath.Join(t.TempDir(), "precious")
+	if err := os.WriteFile(outside, []byte("do not touch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(ws, "RELEASE_NOTES.md")); err != nil {
+		t.Fatal(err)
+	}
+	env, _, _ := actionEnv(t, ws, event, "INPUT_DRY-RUN=true")
+	if code, stdout, stderr := runBinary(t, ws, env, "action"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if got, _ := os.ReadFile(outside); string(got) != "do not touch\n" {
+		t.Errorf("the link's target was written: %q", got)
+	}
+	if fi, err := os.Lstat(filepath.Join(ws, "RELEASE_NOTES.md")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("RELEASE_NOTES.md is not a regular file: %v %v", fi, err)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/releasebot/releasebot/audit"
 	"github.com/releasebot/releasebot/internal/prepare"
+	"github.com/releasebot/releasebot/internal/repofile"
 	"github.com/releasebot/releasebot/internal/textsafe"
 	"github.com/releasebot/releasebot/releasenotes"
 )
@@ -90,7 +90,7 @@ func releaseLocally(e *env, g *globals, p *prepare.Prepared) error {
 		return fail(exitBadUse, "%v; fix %s", err, p.Template.Source)
 	}
 	path := filepath.Join(g.repo, notesFile)
-	if err := writeFileAtomic(path, []byte(b.String())); err != nil {
+	if err := repofile.WriteAtomic(path, []byte(b.String())); err != nil {
 		return fail(exitBadUse, "could not write %s: %v; check that --repo %s is writable", path, err, g.repo)
 	}
 	if abs, err := filepath.Abs(path); err == nil {
@@ -139,26 +139,4 @@ func releaseLocally(e *env, g *globals, p *prepare.Prepared) error {
 		fmt.Fprintln(out, "  "+line)
 	}
 	return nil
-}
-
-// writeFileAtomic replaces a file through a temporary file in the same
-// directory, so a reader never sees half of it.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

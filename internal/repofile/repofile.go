@@ -235,3 +235,27 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// WriteAtomic replaces the file at path with data through a temporary file
+// in the same directory, renamed over it: a reader never sees half of it,
+// and a link or a FIFO at path (a file of the repository) is replaced, not
+// followed, so the write never lands outside the work tree.
+func WriteAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
